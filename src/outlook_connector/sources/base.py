@@ -1,0 +1,82 @@
+"""What every source answers: which mailboxes, which collections, what changed.
+
+A source knows one protocol (Graph or EWS). It turns that protocol's objects
+into index documents (through ``outlook_connector.documents``) and yields them
+page by page together with the cursor that follows the page, so the engine can
+commit both in one transaction and resume from there after a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    address: str  # primary SMTP address, lower case
+    display_name: str | None = None
+    kind: Literal["user", "shared"] = "user"
+    id: str | None = None  # the directory's id (Graph user id, AD objectGUID)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One stream of items inside a mailbox, with its own cursor."""
+
+    key: str  # stable within the mailbox, e.g. "mail:inbox", "contacts", "calendar:<id>"
+    object_type: str  # type label of its documents: "Inbox Mails", "Contact", ...
+    name: str  # human readable, for progress and status
+    remote_id: str | None = None  # the server's id of the folder/calendar/list
+
+
+@dataclass
+class Page:
+    """A page of changes in one collection and the cursor that follows it."""
+
+    upserts: list[Document] = field(default_factory=list)
+    deletions: list[str] = field(default_factory=list)  # document ids
+    cursor: str | None = None  # resume point after this page
+    # True on the last page of a round: ``cursor`` is then a checkpoint for the
+    # next incremental sync (a delta link / final sync state), not a page link.
+    complete: bool = False
+    # Items that could not be turned into documents: (item reference, reason).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CheckResult:
+    """One line of ``outlook-connector check``."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class CursorExpired(Exception):
+    """The server no longer accepts a cursor; the collection must start over."""
+
+
+class MailboxUnavailable(Exception):
+    """The mailbox cannot be opened (no mailbox, access denied, ...)."""
+
+
+class SourceError(Exception):
+    """A failure talking to the server, with a message fit for the user."""
+
+
+class Source(Protocol):
+    def check(self) -> list[CheckResult]: ...
+
+    def mailboxes(self) -> Iterator[Mailbox]: ...
+
+    def collections(self, mailbox: Mailbox) -> list[Collection]: ...
+
+    def changes(self, mailbox: Mailbox, collection: Collection, cursor: str | None) -> Iterator[Page]:
+        """Pages of changes since ``cursor`` (``None``: everything, as upserts)."""
+        ...
+
+    def close(self) -> None: ...
