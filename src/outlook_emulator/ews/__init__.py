@@ -1,0 +1,1 @@
+"""Exchange Web Services (EWS) front end of the Exchange Server emulator."""
