@@ -8,8 +8,9 @@ commit both in one transaction and resume from there after a crash.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 Document = dict[str, Any]
@@ -34,11 +35,35 @@ class Collection:
 
 
 @dataclass
+class AttachmentRef:
+    """An attachment's metadata, and how to download its content if the engine wants it.
+
+    Sources list attachments cheaply; the engine decides from the name, type
+    and size whether the content is worth downloading and extracting.
+    """
+
+    id: str  # document id of the attachment, stable across syncs
+    type: str  # "Mail Attachment", "Calendar Attachment" or "Task Attachment"
+    mailbox: str
+    parent_id: str  # document id of the mail, event or task
+    parent_title: str | None
+    name: str
+    content_type: str | None
+    size: int | None
+    is_inline: bool
+    last_modified: datetime | None
+    fetch: Callable[[], bytes] = field(repr=False, compare=False)
+
+
+@dataclass
 class Page:
     """A page of changes in one collection and the cursor that follows it."""
 
     upserts: list[Document] = field(default_factory=list)
     deletions: list[str] = field(default_factory=list)  # document ids
+    # Attachments of the upserted documents. The parent's whole list is given
+    # each time a parent is upserted (an attachment missing from it is gone).
+    attachments: list[AttachmentRef] = field(default_factory=list)
     cursor: str | None = None  # resume point after this page
     # True on the last page of a round: ``cursor`` is then a checkpoint for the
     # next incremental sync (a delta link / final sync state), not a page link.
@@ -75,7 +100,9 @@ class Source(Protocol):
 
     def collections(self, mailbox: Mailbox) -> list[Collection]: ...
 
-    def changes(self, mailbox: Mailbox, collection: Collection, cursor: str | None) -> Iterator[Page]:
+    def changes(
+        self, mailbox: Mailbox, collection: Collection, cursor: str | None
+    ) -> Iterator[Page]:
         """Pages of changes since ``cursor`` (``None``: everything, as upserts)."""
         ...
 
