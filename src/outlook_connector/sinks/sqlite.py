@@ -1,0 +1,510 @@
+"""The embedded index: one SQLite file with FTS5 full-text search.
+
+Documents, the cursor of each collection and the sync status live in the same
+file, and a page of documents is committed in the same transaction as the
+cursor that follows it: a sync stopped at any point resumes from the last
+committed page, with nothing lost and nothing applied twice.
+
+Full enumerations are tracked with a per-collection *generation*: every
+document written in a round carries the round's generation, so at the end of a
+complete enumeration whatever still has an older generation was not seen and
+is removed — without holding the set of seen ids in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Document = dict[str, Any]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    mailbox TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    type TEXT NOT NULL,
+    parent_id TEXT,
+    timestamp TEXT,
+    generation INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    people TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_collection ON documents (mailbox, collection, generation);
+CREATE INDEX IF NOT EXISTS documents_by_parent ON documents (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS documents_by_type ON documents (type);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
+    title, body, people,
+    content='documents', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts (rowid, title, body, people)
+    VALUES (new.rowid, new.title, new.body, new.people);
+END;
+CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, title, body, people)
+    VALUES ('delete', old.rowid, old.title, old.body, old.people);
+END;
+CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, title, body, people)
+    VALUES ('delete', old.rowid, old.title, old.body, old.people);
+    INSERT INTO documents_fts (rowid, title, body, people)
+    VALUES (new.rowid, new.title, new.body, new.people);
+END;
+CREATE TABLE IF NOT EXISTS collections (
+    mailbox TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    name TEXT,
+    object_type TEXT,
+    cursor TEXT,
+    cursor_complete INTEGER NOT NULL DEFAULT 0,
+    generation INTEGER NOT NULL DEFAULT 0,
+    enumerating INTEGER NOT NULL DEFAULT 0,
+    last_started TEXT,
+    last_finished TEXT,
+    last_ok INTEGER,
+    last_error TEXT,
+    PRIMARY KEY (mailbox, collection)
+);
+"""
+
+# Fields whose text is searched as the body, and as people/addresses.
+_BODY_FIELDS = ("message", "content", "body", "notes", "location", "company_name", "recurrence")
+_PEOPLE_FIELDS = (
+    "sender",
+    "to_recipients",
+    "cc_recipients",
+    "bcc_recipients",
+    "organizer",
+    "attendees",
+    "email_addresses",
+    "name",
+    "owner",
+    "attachment_names",
+    "categories",
+    "parent_title",
+)
+
+
+@dataclass
+class CollectionState:
+    mailbox: str
+    collection: str
+    name: str | None
+    object_type: str | None
+    cursor: str | None
+    cursor_complete: bool
+    generation: int
+    enumerating: bool
+    last_started: str | None
+    last_finished: str | None
+    last_ok: bool | None
+    last_error: str | None
+    documents: int = 0
+
+
+@dataclass(frozen=True)
+class Round:
+    """Where a collection's sync starts."""
+
+    cursor: str | None
+    generation: int
+    enumerating: bool  # True: a full listing; unseen documents are removed at its end
+
+
+@dataclass
+class Hit:
+    id: str
+    type: str
+    title: str
+    mailbox: str
+    score: float
+    snippet: str
+    document: Document
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
+class SQLiteIndex:
+    """The embedded index. Thread-safe: one connection, one writer at a time."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # -- writing ---------------------------------------------------------------
+
+    def begin_round(
+        self, mailbox: str, collection: str, name: str, object_type: str, full: bool
+    ) -> Round:
+        """Start syncing a collection: where to resume, and which generation to stamp.
+
+        - an enumeration that was interrupted resumes from the page where it stopped;
+        - ``full`` (or no cursor yet) starts a new enumeration under a new generation;
+        - otherwise the round continues from the stored cursor (a delta link, or
+          the page link of an incremental round that was interrupted).
+        """
+        with self._lock, self._transaction():
+            state = self.collection_state(mailbox, collection)
+            if state is None:
+                self._db.execute(
+                    "INSERT INTO collections (mailbox, collection, name, object_type) "
+                    "VALUES (?,?,?,?)",
+                    (mailbox, collection, name, object_type),
+                )
+                state = self.collection_state(mailbox, collection)
+                assert state is not None
+            if state.enumerating and state.cursor is not None:
+                round_ = Round(state.cursor, state.generation, enumerating=True)
+            elif full or state.cursor is None:
+                round_ = Round(None, state.generation + 1, enumerating=True)
+            else:
+                round_ = Round(state.cursor, state.generation, enumerating=False)
+            self._db.execute(
+                "UPDATE collections SET name=?, object_type=?, generation=?, enumerating=?, "
+                "cursor=?, last_started=? WHERE mailbox=? AND collection=?",
+                (
+                    name,
+                    object_type,
+                    round_.generation,
+                    int(round_.enumerating),
+                    round_.cursor,
+                    _now(),
+                    mailbox,
+                    collection,
+                ),
+            )
+            return round_
+
+    def restart_enumeration(self, mailbox: str, collection: str) -> int:
+        """The server refused the cursor: enumerate again under a new generation."""
+        with self._lock, self._transaction():
+            self._db.execute(
+                "UPDATE collections SET cursor=NULL, cursor_complete=0, enumerating=1, "
+                "generation=generation+1 WHERE mailbox=? AND collection=?",
+                (mailbox, collection),
+            )
+            row = self._db.execute(
+                "SELECT generation FROM collections WHERE mailbox=? AND collection=?",
+                (mailbox, collection),
+            ).fetchone()
+            return int(row[0])
+
+    def commit_page(
+        self,
+        mailbox: str,
+        collection: str,
+        generation: int,
+        upserts: Iterable[Document],
+        deletions: Iterable[str],
+        cursor: str | None,
+        complete: bool,
+        attachment_parents: dict[str, set[str]] | None = None,
+    ) -> tuple[int, int]:
+        """Write a page and the cursor after it in one transaction.
+
+        ``attachment_parents`` maps a parent document id to the ids of all its
+        current attachment documents: any other attachment of that parent is
+        removed. Returns (documents written, documents deleted).
+        """
+        with self._lock, self._transaction():
+            written = self._upsert(mailbox, collection, generation, upserts)
+            deleted = self._delete(deletions)
+            for parent_id, keep in (attachment_parents or {}).items():
+                deleted += self._delete_stale_attachments(parent_id, keep)
+            self._db.execute(
+                "UPDATE collections SET cursor=?, cursor_complete=? WHERE mailbox=? AND collection=?",
+                (cursor, int(complete), mailbox, collection),
+            )
+            return written, deleted
+
+    def finish_round(
+        self,
+        mailbox: str,
+        collection: str,
+        generation: int,
+        ok: bool,
+        error: str | None = None,
+        enumerated: bool = False,
+    ) -> int:
+        """Record how the round ended; after a complete enumeration, drop unseen documents."""
+        with self._lock, self._transaction():
+            removed = 0
+            if ok and enumerated:
+                removed = self._db.execute(
+                    "DELETE FROM documents WHERE mailbox=? AND collection=? AND generation<?",
+                    (mailbox, collection, generation),
+                ).rowcount
+            self._db.execute(
+                "UPDATE collections SET enumerating=CASE WHEN ? THEN 0 ELSE enumerating END, "
+                "last_finished=?, last_ok=?, last_error=? WHERE mailbox=? AND collection=?",
+                (int(ok), _now(), int(ok), error, mailbox, collection),
+            )
+            return removed
+
+    def remove_collection(self, mailbox: str, collection: str) -> int:
+        """Forget a collection that no longer exists (or that rules exclude) and its documents."""
+        with self._lock, self._transaction():
+            removed = self._db.execute(
+                "DELETE FROM documents WHERE mailbox=? AND collection=?", (mailbox, collection)
+            ).rowcount
+            self._db.execute(
+                "DELETE FROM collections WHERE mailbox=? AND collection=?", (mailbox, collection)
+            )
+            return removed
+
+    def _upsert(
+        self, mailbox: str, collection: str, generation: int, documents: Iterable[Document]
+    ) -> int:
+        rows = [
+            (
+                doc["id"],
+                mailbox,
+                collection,
+                doc["type"],
+                doc.get("parent_id"),
+                doc.get("_timestamp"),
+                generation,
+                _text(doc.get("title")),
+                " ".join(_text(doc.get(f)) for f in _BODY_FIELDS if doc.get(f)),
+                " ".join(_text(doc.get(f)) for f in _PEOPLE_FIELDS if doc.get(f)),
+                json.dumps(doc, ensure_ascii=False, sort_keys=True),
+            )
+            for doc in documents
+        ]
+        self._db.executemany(
+            "INSERT INTO documents (id, mailbox, collection, type, parent_id, timestamp, "
+            "generation, title, body, people, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET mailbox=excluded.mailbox, collection=excluded.collection, "
+            "type=excluded.type, parent_id=excluded.parent_id, timestamp=excluded.timestamp, "
+            "generation=excluded.generation, title=excluded.title, body=excluded.body, "
+            "people=excluded.people, doc=excluded.doc",
+            rows,
+        )
+        return len(rows)
+
+    def _delete(self, ids: Iterable[str]) -> int:
+        deleted = 0
+        for doc_id in ids:
+            deleted += self._db.execute(
+                "DELETE FROM documents WHERE parent_id=?", (doc_id,)
+            ).rowcount
+            deleted += self._db.execute("DELETE FROM documents WHERE id=?", (doc_id,)).rowcount
+        return deleted
+
+    def _delete_stale_attachments(self, parent_id: str, keep: set[str]) -> int:
+        rows = self._db.execute(
+            "SELECT id FROM documents WHERE parent_id=?", (parent_id,)
+        ).fetchall()
+        stale = [r[0] for r in rows if r[0] not in keep]
+        return self._delete(stale)
+
+    # -- reading ---------------------------------------------------------------
+
+    def collection_state(self, mailbox: str, collection: str) -> CollectionState | None:
+        row = self._db.execute(
+            "SELECT mailbox, collection, name, object_type, cursor, cursor_complete, generation, "
+            "enumerating, last_started, last_finished, last_ok, last_error "
+            "FROM collections WHERE mailbox=? AND collection=?",
+            (mailbox, collection),
+        ).fetchone()
+        return _state(row) if row else None
+
+    def collection_states(self) -> list[CollectionState]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.mailbox, c.collection, c.name, c.object_type, c.cursor, c.cursor_complete, "
+                "c.generation, c.enumerating, c.last_started, c.last_finished, c.last_ok, "
+                "c.last_error, (SELECT count(*) FROM documents d WHERE d.mailbox=c.mailbox "
+                "AND d.collection=c.collection) FROM collections c ORDER BY c.mailbox, c.collection"
+            ).fetchall()
+        return [_state(row[:12], documents=row[12]) for row in rows]
+
+    def collections_of(self, mailbox: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT collection FROM collections WHERE mailbox=?", (mailbox,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def mailboxes(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT mailbox FROM collections").fetchall()
+        return [r[0] for r in rows]
+
+    def get(self, doc_id: str) -> Document | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def count(self, type: str | None = None) -> int:
+        with self._lock:
+            if type is None:
+                return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+            return int(
+                self._db.execute("SELECT count(*) FROM documents WHERE type=?", (type,)).fetchone()[
+                    0
+                ]
+            )
+
+    def counts_by_type(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT type, count(*) FROM documents GROUP BY type").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def export(self) -> Iterator[Document]:
+        """Every document, in id order, streamed (never all in memory)."""
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, doc FROM documents WHERE id > ? ORDER BY id LIMIT 500", (last,)
+                ).fetchall()
+            if not rows:
+                return
+            for _doc_id, doc in rows:
+                yield json.loads(doc)
+            last = rows[-1][0]
+
+    def search(
+        self, query: str, *, type: str | None = None, mailbox: str | None = None, limit: int = 10
+    ) -> list[Hit]:
+        """Ranked hits (BM25; title weighs most) with a snippet around the match."""
+        match = fts_query(query)
+        if not match:
+            return []
+        sql = (
+            "SELECT d.id, d.type, d.title, d.mailbox, bm25(documents_fts, 5.0, 1.0, 2.0) AS score, "
+            "snippet(documents_fts, -1, '[', ']', '…', 16), d.doc "
+            "FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid "
+            "WHERE documents_fts MATCH ?"
+        )
+        params: list[Any] = [match]
+        if type:
+            sql += " AND d.type = ?"
+            params.append(type)
+        if mailbox:
+            sql += " AND d.mailbox = ?"
+            params.append(mailbox.lower())
+        sql += " ORDER BY score LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            Hit(
+                id=r[0],
+                type=r[1],
+                title=r[2],
+                mailbox=r[3],
+                score=-float(r[4]),
+                snippet=r[5],
+                document=json.loads(r[6]),
+            )
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SQLiteIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _state(row: tuple[Any, ...], documents: int = 0) -> CollectionState:
+    return CollectionState(
+        mailbox=row[0],
+        collection=row[1],
+        name=row[2],
+        object_type=row[3],
+        cursor=row[4],
+        cursor_complete=bool(row[5]),
+        generation=row[6],
+        enumerating=bool(row[7]),
+        last_started=row[8],
+        last_finished=row[9],
+        last_ok=None if row[10] is None else bool(row[10]),
+        last_error=row[11],
+        documents=documents,
+    )
+
+
+_TOKEN = re.compile(r'"[^"]*"|\S+')
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+def fts_query(query: str) -> str:
+    """Turn what a user types into a safe FTS5 query.
+
+    Words are matched as terms (all must appear), ``"a phrase"`` as a phrase,
+    ``word*`` as a prefix, and upper-case AND / OR / NOT as operators. FTS5's
+    own syntax characters in words are neutralised by quoting.
+    """
+    parts: list[str] = []
+    for token in _TOKEN.findall(query):
+        if token in _OPERATORS:
+            if parts and parts[-1] not in _OPERATORS:
+                parts.append(token)
+            continue
+        prefix = token.endswith("*") and len(token) > 1
+        word = token.strip('"').rstrip("*") if not token.startswith('"') else token[1:-1]
+        word = word.replace('"', '""').strip()
+        if not word:
+            continue
+        parts.append(f'"{word}"' + ("*" if prefix else ""))
+    while parts and parts[-1] in _OPERATORS:
+        parts.pop()
+    return " ".join(parts)

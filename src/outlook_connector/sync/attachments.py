@@ -1,0 +1,97 @@
+"""Attachment documents: download what is worth extracting, extract it, build documents.
+
+Sources list attachments cheaply (name, type, size). Content is downloaded
+only for attachments under the size limit and of a format we can read; the
+text is extracted in separate worker processes, so a parser that hangs or
+crashes costs one attachment's body, never the sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from outlook_connector.documents import attachment_document
+from outlook_connector.extraction import ExtractionLimits, Extractor, is_extractable
+from outlook_connector.sources.base import AttachmentRef
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+
+class AttachmentIndexer:
+    def __init__(self, extractor: Extractor | None, limits: ExtractionLimits) -> None:
+        self.extractor = extractor
+        self.limits = limits
+
+    def documents(self, refs: Iterable[AttachmentRef]) -> list[Document]:
+        docs: list[Document] = []
+        for ref in refs:
+            docs.extend(self._documents_for(ref))
+        return docs
+
+    def _documents_for(self, ref: AttachmentRef) -> list[Document]:
+        body, reason, nested = self._extract(ref)
+        doc = attachment_document(
+            id=ref.id,
+            type=ref.type,
+            mailbox=ref.mailbox,
+            name=ref.name,
+            last_modified=ref.last_modified,
+            size=ref.size,
+            content_type=ref.content_type,
+            parent_id=ref.parent_id,
+            parent_title=ref.parent_title,
+            is_inline=ref.is_inline,
+            body=body,
+            extraction_error=reason if body is None else None,
+        )
+        return [doc, *nested]
+
+    def _extract(self, ref: AttachmentRef) -> tuple[str | None, str | None, list[Document]]:
+        if self.extractor is None:
+            return None, None, []
+        if ref.size is not None and ref.size > self.limits.max_attachment_size:
+            return (
+                None,
+                f"larger than max_attachment_size ({self.limits.max_attachment_size} bytes)",
+                [],
+            )
+        if not is_extractable(ref.name, ref.content_type, ref.size, self.limits):
+            return None, None, []
+        where = f"attachment '{ref.name}' of '{ref.parent_title or ref.parent_id}' in {ref.mailbox}"
+        try:
+            data = ref.fetch()
+        except Exception as exc:  # a download failure costs this body only
+            log.warning("%s: download failed: %s", where, exc)
+            return None, f"download failed: {exc}", []
+        result = self.extractor.extract(ref.name, ref.content_type, data)
+        if result.text is None and result.reason:
+            log.warning("%s: no text: %s", where, result.reason)
+        nested = [
+            attachment_document(
+                id=f"{ref.id}/{position}",
+                type=ref.type,
+                mailbox=ref.mailbox,
+                name=item.name,
+                last_modified=ref.last_modified,
+                size=len(item.data),
+                content_type=item.content_type,
+                # Nested files hang off the top-level item, so they follow it when it goes.
+                parent_id=ref.parent_id,
+                parent_title=ref.parent_title,
+                body=self._nested_text(item.name, item.content_type, item.data),
+            )
+            for position, item in enumerate(result.nested, start=1)
+        ]
+        return result.text, result.reason, nested
+
+    def _nested_text(self, name: str, content_type: str | None, data: bytes) -> str | None:
+        assert self.extractor is not None
+        if len(data) > self.limits.max_attachment_size or not is_extractable(
+            name, content_type, len(data), self.limits
+        ):
+            return None
+        return self.extractor.extract(name, content_type, data).text

@@ -1,0 +1,239 @@
+"""The sync engine: mailboxes → collections → pages → index.
+
+The engine owns the order of work and its failure boundaries:
+
+- several mailboxes at once (``max_concurrent_mailboxes``), one thread each;
+- within a mailbox, collections one after another, pages streamed — a folder
+  is never held in memory whole;
+- each page's documents and the cursor after it are committed together;
+- a failing collection or mailbox is reported and the rest goes on;
+- a full enumeration removes what it did not see only when it completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from outlook_connector.sinks.sqlite import Round, SQLiteIndex
+from outlook_connector.sources.base import (
+    Collection,
+    CursorExpired,
+    Mailbox,
+    MailboxUnavailable,
+    Page,
+    Source,
+)
+from outlook_connector.sync.progress import Progress
+
+if TYPE_CHECKING:
+    from outlook_connector.sync.attachments import AttachmentIndexer
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+DocumentFilter = Callable[[Document], bool]
+
+
+@dataclass
+class SyncError:
+    mailbox: str | None
+    collection: str | None
+    error: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"mailbox": self.mailbox, "collection": self.collection, "error": self.error}
+
+
+@dataclass
+class SyncSummary:
+    mailboxes: int = 0
+    indexed: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    errors: list[SyncError] = field(default_factory=list)
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mailboxes": self.mailboxes,
+            "indexed": self.indexed,
+            "deleted": self.deleted,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+            "by_type": dict(sorted(self.by_type.items())),
+        }
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        source: Source,
+        index: SQLiteIndex,
+        *,
+        max_concurrent_mailboxes: int = 4,
+        attachments: AttachmentIndexer | None = None,
+        include: DocumentFilter | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.source = source
+        self.index = index
+        self.max_concurrent_mailboxes = max_concurrent_mailboxes
+        self.attachments = attachments
+        self.include = include
+        self.progress = progress or Progress(enabled=False)
+        self._summary = SyncSummary()
+        self._lock = threading.Lock()
+
+    def run(self, full: bool = False) -> SyncSummary:
+        """Sync every mailbox; incremental where cursors exist unless ``full``."""
+        self._summary = SyncSummary()
+        mailboxes = list(self.source.mailboxes())
+        self._summary.mailboxes = len(mailboxes)
+        self.progress.start(len(mailboxes))
+        self._forget_vanished_mailboxes({m.address for m in mailboxes})
+        workers = max(1, min(self.max_concurrent_mailboxes, len(mailboxes) or 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailbox") as pool:
+            for future in [pool.submit(self._sync_mailbox, m, full) for m in mailboxes]:
+                future.result()
+        self.progress.finish()
+        return self._summary
+
+    # -- one mailbox -------------------------------------------------------------
+
+    def _sync_mailbox(self, mailbox: Mailbox, full: bool) -> None:
+        try:
+            collections = self.source.collections(mailbox)
+        except MailboxUnavailable as exc:
+            self._fail(mailbox.address, None, str(exc))
+            self.progress.mailbox_done(mailbox.address, ok=False)
+            return
+        except Exception as exc:  # a broken mailbox must not stop the others
+            log.exception("listing the folders of %s failed", mailbox.address)
+            self._fail(mailbox.address, None, _describe(exc))
+            self.progress.mailbox_done(mailbox.address, ok=False)
+            return
+        self._forget_vanished_collections(mailbox.address, {c.key for c in collections})
+        ok = True
+        for collection in collections:
+            ok &= self._sync_collection(mailbox, collection, full)
+        self.progress.mailbox_done(mailbox.address, ok=ok)
+
+    def _forget_vanished_collections(self, mailbox: str, present: set[str]) -> None:
+        for key in self.index.collections_of(mailbox):
+            if key not in present:
+                removed = self.index.remove_collection(mailbox, key)
+                self._count(deleted=removed)
+                log.info("%s: %s is gone; removed %d documents", mailbox, key, removed)
+
+    def _forget_vanished_mailboxes(self, present: set[str]) -> None:
+        for mailbox in self.index.mailboxes():
+            if mailbox not in present:
+                for key in self.index.collections_of(mailbox):
+                    self._count(deleted=self.index.remove_collection(mailbox, key))
+                log.info("%s is no longer synced; its documents were removed", mailbox)
+
+    # -- one collection ----------------------------------------------------------
+
+    def _sync_collection(self, mailbox: Mailbox, collection: Collection, full: bool) -> bool:
+        address = mailbox.address
+        round_ = self.index.begin_round(
+            address, collection.key, collection.name, collection.object_type, full
+        )
+        try:
+            try:
+                self._stream(mailbox, collection, round_)
+            except CursorExpired as exc:
+                log.warning("%s %s: %s; enumerating it again", address, collection.name, exc)
+                generation = self.index.restart_enumeration(address, collection.key)
+                round_ = Round(None, generation, enumerating=True)
+                self._stream(mailbox, collection, round_)
+        except Exception as exc:
+            if not isinstance(exc, MailboxUnavailable):
+                log.exception("%s %s failed", address, collection.name)
+            message = _describe(exc)
+            self.index.finish_round(
+                address, collection.key, round_.generation, ok=False, error=message
+            )
+            self._fail(address, collection.name, message)
+            return False
+        removed = self.index.finish_round(
+            address, collection.key, round_.generation, ok=True, enumerated=round_.enumerating
+        )
+        self._count(deleted=removed)
+        return True
+
+    def _stream(self, mailbox: Mailbox, collection: Collection, round_: Round) -> None:
+        for page in self.source.changes(mailbox, collection, round_.cursor):
+            self._commit(mailbox, collection, round_, page)
+
+    def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
+        upserts, excluded = self._apply_rules(page.upserts)
+        kept_ids = {doc["id"] for doc in upserts}
+        attachment_docs: list[Document] = []
+        parents: dict[str, set[str]] = {doc["id"]: set() for doc in upserts}
+        if self.attachments is not None:
+            refs = [ref for ref in page.attachments if ref.parent_id in kept_ids]
+            for doc in self.attachments.documents(refs):
+                if self.include is None or self.include(doc):
+                    attachment_docs.append(doc)
+                    parents[doc["parent_id"]].add(doc["id"])
+        for item, reason in page.skipped:
+            log.warning("%s %s: skipped %s: %s", mailbox.address, collection.name, item, reason)
+        written, deleted = self.index.commit_page(
+            mailbox.address,
+            collection.key,
+            round_.generation,
+            upserts + attachment_docs,
+            list(page.deletions) + excluded,
+            page.cursor,
+            page.complete,
+            attachment_parents=parents,
+        )
+        by_type = Counter(doc["type"] for doc in upserts + attachment_docs)
+        self._count(indexed=written, deleted=deleted, skipped=len(page.skipped), by_type=by_type)
+        self.progress.page(mailbox.address, collection.name, written)
+
+    def _apply_rules(self, documents: list[Document]) -> tuple[list[Document], list[str]]:
+        """Documents the rules keep, and ids of those they exclude (removed if indexed)."""
+        if self.include is None:
+            return documents, []
+        kept, excluded = [], []
+        for doc in documents:
+            (kept if self.include(doc) else excluded).append(doc)
+        return kept, [doc["id"] for doc in excluded]
+
+    # -- bookkeeping -------------------------------------------------------------
+
+    def _fail(self, mailbox: str | None, collection: str | None, message: str) -> None:
+        with self._lock:
+            self._summary.errors.append(SyncError(mailbox, collection, message))
+
+    def _count(
+        self,
+        indexed: int = 0,
+        deleted: int = 0,
+        skipped: int = 0,
+        by_type: Counter[str] | None = None,
+    ) -> None:
+        with self._lock:
+            self._summary.indexed += indexed
+            self._summary.deleted += deleted
+            self._summary.skipped += skipped
+            if by_type:
+                self._summary.by_type.update(by_type)
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line description for the summary; sources keep secrets out of messages."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0] if "\n" in text else text

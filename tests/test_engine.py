@@ -1,0 +1,116 @@
+"""The sync engine's promises, independent of any protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from outlook_connector.sinks.sqlite import SQLiteIndex
+from outlook_connector.sync.engine import SyncEngine
+from tests.memory_source import MemorySource
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SQLiteIndex:
+    idx = SQLiteIndex(tmp_path / "index.db")
+    yield idx
+    idx.close()
+
+
+def titles(index: SQLiteIndex) -> dict[str, str]:
+    return {d["id"]: d["title"] for d in index.export()}
+
+
+def populated() -> MemorySource:
+    source = MemorySource(page_size=2)
+    for i in range(5):
+        source.put("a@x.example", "inbox", f"a{i}", f"alpha {i}")
+        source.put("b@x.example", "inbox", f"b{i}", f"beta {i}")
+    return source
+
+
+def test_full_then_incremental_applies_only_changes(index: SQLiteIndex) -> None:
+    source = populated()
+    summary = SyncEngine(source, index).run()
+    assert summary.ok and summary.indexed == 10 and summary.mailboxes == 2
+    source.put("a@x.example", "inbox", "a9", "new one")
+    source.put("a@x.example", "inbox", "a1", "renamed")
+    source.delete("b@x.example", "inbox", "b0")
+    served_before = source.pages_served
+    summary = SyncEngine(source, index).run()
+    assert summary.indexed == 2 and summary.deleted == 1
+    assert source.pages_served - served_before == 2  # one page of changes per mailbox
+    assert titles(index)["a1"] == "renamed" and "b0" not in titles(index)
+    assert len(titles(index)) == 10
+
+
+def test_full_sync_removes_what_was_not_seen(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    # an item vanishes without a change record (e.g. the server lost its change log)
+    del source.folders[("a@x.example", "inbox")].items["a2"]
+    SyncEngine(source, index).run(full=True)
+    assert "a2" not in titles(index) and len(titles(index)) == 9
+
+
+def test_failed_enumeration_never_deletes(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    source.fail_after_pages = source.pages_served + 1
+    summary = SyncEngine(source, index).run(full=True)
+    assert not summary.ok
+    assert len(titles(index)) == 10
+
+
+def test_interrupted_sync_resumes_and_ends_equal(index: SQLiteIndex, tmp_path: Path) -> None:
+    for stop_after in range(1, 7):
+        source = populated()
+        with SQLiteIndex(tmp_path / f"crash{stop_after}.db") as crashed:
+            source.fail_after_pages = stop_after
+            SyncEngine(source, crashed, max_concurrent_mailboxes=1).run()
+            source.fail_after_pages = None
+            served = source.pages_served
+            summary = SyncEngine(source, crashed, max_concurrent_mailboxes=1).run()
+            assert summary.ok
+            # resumed: the pages already committed are not fetched again
+            assert source.pages_served - served <= 6 - min(stop_after, 6) + 2
+            with SQLiteIndex(tmp_path / f"clean{stop_after}.db") as clean:
+                SyncEngine(populated(), clean).run()
+                assert titles(crashed) == titles(clean)
+
+
+def test_one_broken_mailbox_does_not_stop_the_others(index: SQLiteIndex) -> None:
+    source = populated()
+    source.broken_mailboxes.add("a@x.example")
+    summary = SyncEngine(source, index).run()
+    assert [e.mailbox for e in summary.errors] == ["a@x.example"]
+    assert sorted(titles(index)) == [f"b{i}" for i in range(5)]
+
+
+def test_expired_cursor_reenumerates_without_losing_documents(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    state = index.collection_state("a@x.example", "mail:inbox")
+    assert state is not None and state.cursor
+    source.expired_cursors.add(state.cursor)
+    del source.folders[("a@x.example", "inbox")].items["a3"]
+    summary = SyncEngine(source, index).run()
+    assert summary.ok
+    assert "a3" not in titles(index) and len(titles(index)) == 9
+
+
+def test_rules_exclude_and_remove(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    SyncEngine(source, index, include=lambda d: not d["title"].startswith("beta")).run(full=True)
+    assert sorted(titles(index)) == [f"a{i}" for i in range(5)]
+
+
+def test_mailbox_no_longer_listed_is_removed(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    for key in [k for k in source.folders if k[0] == "b@x.example"]:
+        del source.folders[key]
+    SyncEngine(source, index).run()
+    assert sorted(titles(index)) == [f"a{i}" for i in range(5)]

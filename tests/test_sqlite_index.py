@@ -1,0 +1,146 @@
+"""The embedded index: search, upserts by id, deletions, pages and cursors together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from outlook_connector.sinks.sqlite import SQLiteIndex, fts_query
+
+
+def mail(doc_id: str, title: str, message: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": doc_id,
+        "type": "Inbox Mails",
+        "title": title,
+        "mailbox": "a@x.example",
+        "message": message,
+        "sender": "bob@x.example",
+        **extra,
+    }
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SQLiteIndex:
+    idx = SQLiteIndex(tmp_path / "index.db")
+    yield idx
+    idx.close()
+
+
+def commit(
+    index: SQLiteIndex,
+    docs: list[dict[str, object]],
+    deletions: list[str] = (),
+    cursor: str | None = "c1",
+    complete: bool = True,
+    generation: int | None = None,
+) -> None:
+    round_ = index.begin_round("a@x.example", "mail:inbox", "Inbox", "Inbox Mails", full=False)
+    index.commit_page(
+        "a@x.example",
+        "mail:inbox",
+        generation or round_.generation,
+        docs,
+        list(deletions),
+        cursor,
+        complete,
+    )
+
+
+def test_search_ranks_title_matches_first_and_snippets(index: SQLiteIndex) -> None:
+    commit(
+        index,
+        [
+            mail("1", "Lunch plans", "We could talk about the kayak launch over lunch."),
+            mail("2", "Kayak launch schedule", "Dates for the launch."),
+        ],
+    )
+    hits = index.search("kayak")
+    assert [h.id for h in hits] == ["2", "1"]
+    assert hits[1].snippet and "[kayak]" in hits[1].snippet.lower()
+    assert hits[0].score > hits[1].score
+
+
+def test_stemming_prefixes_phrases_and_filters(index: SQLiteIndex) -> None:
+    commit(
+        index,
+        [
+            mail("1", "Invoices for March", "Please pay the attached invoices."),
+            {
+                "id": "c1",
+                "type": "Contact",
+                "title": "Joana Silva",
+                "mailbox": "a@x.example",
+                "name": "Joana Silva",
+                "email_addresses": ["joana@lisboa.example"],
+            },
+        ],
+    )
+    assert [h.id for h in index.search("invoice")] == ["1"]  # porter stemming
+    assert [h.id for h in index.search("invo*")] == ["1"]
+    assert [h.id for h in index.search('"attached invoices"')] == ["1"]
+    assert index.search('"invoices attached"') == []
+    assert [h.id for h in index.search("joana", type="Contact")] == ["c1"]
+    assert index.search("joana", mailbox="other@x.example") == []
+    assert [h.id for h in index.search("joana", mailbox="A@X.example")] == ["c1"]
+
+
+def test_user_syntax_cannot_break_the_query(index: SQLiteIndex) -> None:
+    commit(index, [mail("1", "Re: (urgent) order #42", 'He said "ship it" - now')])
+    for query in ["order #42", "(urgent", 'ship"', "NOT", "a:b", "-now", "*"]:
+        index.search(query)  # never raises
+    assert fts_query('foo "bar baz" qu* OR') == '"foo" "bar baz" "qu"*'
+
+
+def test_upsert_replaces_and_delete_removes_with_attachments(index: SQLiteIndex) -> None:
+    commit(
+        index,
+        [
+            mail("1", "Old title", "old words"),
+            {
+                "id": "1/a",
+                "type": "Mail Attachment",
+                "title": "notes.txt",
+                "mailbox": "a@x.example",
+                "parent_id": "1",
+                "body": "attachment words",
+            },
+        ],
+    )
+    commit(index, [mail("1", "New title", "new words")])
+    assert index.count() == 2
+    assert index.search("old") == []
+    assert [h.id for h in index.search("new")] == ["1"]
+    commit(index, [], deletions=["1"])
+    assert index.count() == 0
+    assert index.search("attachment") == []
+
+
+def test_cursor_is_committed_with_the_page(index: SQLiteIndex) -> None:
+    commit(index, [mail("1", "t", "m")], cursor="next-page-link", complete=False)
+    state = index.collection_state("a@x.example", "mail:inbox")
+    assert state is not None and state.cursor == "next-page-link" and not state.cursor_complete
+
+
+def test_a_failed_page_leaves_nothing_behind(index: SQLiteIndex) -> None:
+    round_ = index.begin_round("a@x.example", "mail:inbox", "Inbox", "Inbox Mails", full=False)
+    with pytest.raises(KeyError):
+        index.commit_page(
+            "a@x.example",
+            "mail:inbox",
+            round_.generation,
+            [mail("1", "t", "m"), {"id": "broken"}],
+            [],
+            "c9",
+            True,
+        )
+    assert index.count() == 0
+    state = index.collection_state("a@x.example", "mail:inbox")
+    assert state is not None and state.cursor is None
+
+
+def test_export_streams_every_document(index: SQLiteIndex) -> None:
+    commit(index, [mail(f"{i:04d}", f"t{i}", "m") for i in range(1200)])
+    exported = list(index.export())
+    assert len(exported) == 1200 and exported[0]["id"] == "0000"
