@@ -1,0 +1,89 @@
+"""iCalendar (.ics) and vCard (.vcf): the readable fields of each entry.
+
+Both formats share the content-line syntax of RFC 5545 / RFC 6350, so one
+small tolerant reader serves them; it never fails on odd lines, it skips them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from outlook_connector.extraction.context import ExtractionContext
+from outlook_connector.extraction.decode import decode_text
+
+_FOLD = re.compile(r"\r?\n[ \t]")
+_ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(.)")
+_CN = re.compile(r"""(?:^|;)CN=("[^"]*"|[^;:]*)""", re.IGNORECASE)
+
+_ICAL_FIELDS = {
+    "SUMMARY": "Summary",
+    "DESCRIPTION": "Description",
+    "LOCATION": "Location",
+    "ORGANIZER": "Organizer",
+    "ATTENDEE": "Attendee",
+    "CATEGORIES": "Categories",
+    "COMMENT": "Comment",
+    "CONTACT": "Contact",
+    "RESOURCES": "Resources",
+    "DTSTART": "Start",
+    "DTEND": "End",
+    "DUE": "Due",
+    "RRULE": "Repeats",
+    "X-WR-CALNAME": "Calendar",
+}
+_VCARD_FIELDS = {
+    "FN": "Name",
+    "N": "Structured name",
+    "NICKNAME": "Nickname",
+    "ORG": "Organization",
+    "TITLE": "Title",
+    "ROLE": "Role",
+    "EMAIL": "Email",
+    "TEL": "Phone",
+    "ADR": "Address",
+    "URL": "Web",
+    "NOTE": "Note",
+    "BDAY": "Birthday",
+    "CATEGORIES": "Categories",
+}
+
+
+def _unescape(value: str) -> str:
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), value)
+
+
+def _content_lines(text: str):  # type: ignore[no-untyped-def]
+    """(NAME, parameters, value) for each unfolded content line."""
+    for line in _FOLD.sub("", text).splitlines():
+        head, colon, value = line.partition(":")
+        if not colon:
+            continue
+        name, _, params = head.partition(";")
+        # Apple and Outlook prefix grouped properties with "item1." and the like.
+        yield name.rsplit(".", 1)[-1].upper(), params, value
+
+
+def _readable(name: str, params: str, value: str) -> str:
+    if name in ("ORGANIZER", "ATTENDEE"):
+        cn = _CN.search(params)
+        address = value[7:] if value.lower().startswith("mailto:") else value
+        return f"{cn.group(1).strip(chr(34))} <{address}>" if cn else address
+    if name in ("N", "ADR"):
+        return " ".join(part for part in (_unescape(p) for p in value.split(";")) if part.strip())
+    return _unescape(value)
+
+
+def _extract(fields: dict[str, str], data: bytes, ctx: ExtractionContext) -> None:
+    for name, params, value in _content_lines(decode_text(data)):
+        label = fields.get(name)
+        if label and value.strip():
+            ctx.emit_line(f"{label}: {_readable(name, params, value).strip()}")
+
+
+def extract_ics(data: bytes, ctx: ExtractionContext) -> None:
+    _extract(_ICAL_FIELDS, data, ctx)
+
+
+def extract_vcf(data: bytes, ctx: ExtractionContext) -> None:
+    _extract(_VCARD_FIELDS, data, ctx)

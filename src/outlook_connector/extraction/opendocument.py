@@ -1,0 +1,81 @@
+"""OpenDocument text, spreadsheets and presentations: content.xml read with a safe parser."""
+
+from __future__ import annotations
+
+from outlook_connector.extraction.archive import checked_zip
+from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
+from outlook_connector.extraction.markup import parse_xml
+
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+
+_LINE_ENDS = {_TEXT + "p", _TEXT + "h", _TABLE + "table-row"}
+_CELL_ENDS = {_TABLE + "table-cell"}
+_SKIPPED = {_TEXT + "tracked-changes", _TEXT + "sequence-decls", _TEXT + "variable-decls"}
+
+_LABELS = {
+    "odt": "OpenDocument text (.odt)",
+    "ods": "OpenDocument spreadsheet (.ods)",
+    "odp": "OpenDocument presentation (.odp)",
+}
+
+
+def _emit_node(node, ctx: ExtractionContext) -> None:  # type: ignore[no-untyped-def]
+    """Depth-first text of a node, with ODF's space, tab and line-break elements honoured."""
+    stack = [(node, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag
+        if closing:
+            if tag in _LINE_ENDS:
+                ctx.emit("\n")
+            elif tag in _CELL_ENDS:
+                ctx.emit("\t")
+            if element is not node:
+                ctx.emit(element.tail)
+            continue
+        if not isinstance(tag, str) or tag in _SKIPPED:
+            continue
+        if tag == _TEXT + "s":
+            ctx.emit(" " * min(int(element.get(_TEXT + "c", "1") or 1), 100))
+        elif tag == _TEXT + "tab":
+            ctx.emit("\t")
+        elif tag == _TEXT + "line-break":
+            ctx.emit("\n")
+        ctx.emit(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+
+
+def _check_not_encrypted(archive, label: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        manifest = archive.read("META-INF/manifest.xml")
+    except KeyError:
+        return
+    if b"encryption-data" in manifest:
+        raise ExtractionFailed(f"{label} is password-protected")
+
+
+def _extract(kind: str, data: bytes, ctx: ExtractionContext) -> None:
+    label = _LABELS[kind]
+    with checked_zip(data, label, ctx.limits) as archive:
+        _check_not_encrypted(archive, label)
+        try:
+            content = archive.read("content.xml")
+        except KeyError as exc:
+            raise ExtractionFailed(f"{label} has no content.xml") from exc
+    root = parse_xml(content, label)
+    _emit_node(root, ctx)
+
+
+def extract_odt(data: bytes, ctx: ExtractionContext) -> None:
+    _extract("odt", data, ctx)
+
+
+def extract_ods(data: bytes, ctx: ExtractionContext) -> None:
+    _extract("ods", data, ctx)
+
+
+def extract_odp(data: bytes, ctx: ExtractionContext) -> None:
+    _extract("odp", data, ctx)
