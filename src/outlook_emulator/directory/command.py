@@ -1,0 +1,71 @@
+"""``outlook-emulator directory``: run a real directory server for a tenant.
+
+Prints one JSON line on stdout once the server answers (the URLs, base DN,
+bind user and CA certificate a client needs), then serves until SIGINT or
+SIGTERM, when it stops the server and removes its files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from outlook_emulator.directory.packages import DirectoryPackagesMissing
+from outlook_emulator.directory.process import DirectoryStartError
+from outlook_emulator.directory.runner import BACKENDS, start_directory
+from outlook_emulator.directory.tenant_users import TenantError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", required=True, type=Path, help="the tenant folder")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="folder for the server's files (default: a temporary folder removed at exit)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="samba (Active Directory, needs root), slapd (OpenLDAP), or auto: Samba if it can run",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the server to answer"
+    )
+
+
+def command(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            directory = start_directory(args.tenant, args.state_dir, args.backend, args.timeout)
+        except DirectoryPackagesMissing as exc:
+            print(f"outlook-emulator directory: {exc}", file=sys.stderr)
+            return 2
+        except (DirectoryStartError, TenantError, ValueError) as exc:
+            print(f"outlook-emulator directory: {exc}", file=sys.stderr)
+            return 1
+        with directory:
+            print(directory.info.to_json(), flush=True)
+            while not stop.wait(0.5):
+                if directory.server.proc.poll() is not None:
+                    print(
+                        f"outlook-emulator directory: the {directory.info.backend} server "
+                        f"exited unexpectedly:\n{directory.server.log_tail()}",
+                        file=sys.stderr,
+                    )
+                    return 1
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
