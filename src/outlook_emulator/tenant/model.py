@@ -256,6 +256,18 @@ class Folder:
     tombstones: list[Tombstone] = field(default_factory=list)
     changed_seq: int = 0
 
+    def changes_since(self, seq: int) -> tuple[list[Item], list[Tombstone]]:
+        """Items created or changed after ``seq`` and items gone since, both in change order.
+
+        An item deleted and then put back under the same id counts as changed, not gone.
+        """
+        changed = sorted(
+            (item for item in self.items.values() if item.changed_seq > seq),
+            key=lambda item: item.changed_seq,
+        )
+        gone = [t for t in self.tombstones if t.deleted_seq > seq and t.item_id not in self.items]
+        return changed, gone
+
 
 @dataclass
 class Mailbox:
@@ -287,6 +299,75 @@ class Mailbox:
             if item is not None:
                 return folder, item
         return None
+
+    # --- changes: each takes the next sequence number, so front ends can ask "what since N" ---
+    # Callers hold Tenant.lock; these methods only keep the mailbox consistent.
+
+    def add_folder(self, folder: Folder) -> Folder:
+        """Registers ``folder`` under its parent (the root when it has none)."""
+        folder.changed_seq = self.next_seq()
+        self.folders[folder.id] = folder
+        if folder.parent_id is None:
+            self.root_id = folder.id
+        else:
+            parent = self.folders[folder.parent_id]
+            if folder.id not in parent.child_ids:
+                parent.child_ids.append(folder.id)
+        return folder
+
+    def items_at(self, path: str) -> list[tuple[Folder, Item]]:
+        """The items loaded from the file at ``path``: the item itself, or "path#N" entries."""
+        folder_path = path.rpartition("/")[0]
+        folder = self.folder_by_path(folder_path)
+        if folder is None:
+            return []
+        prefix = path + "#"
+        return [
+            (folder, item)
+            for item in folder.items.values()
+            if item.path == path or item.path.startswith(prefix)
+        ]
+
+    def id_in_use(self, item_id: str) -> bool:
+        """Whether an item has, or had, this id (a deleted item's id is never handed out again)."""
+        if self.find_item(item_id) is not None:
+            return True
+        return any(t.item_id == item_id for f in self.folders.values() for t in f.tombstones)
+
+    def store(self, folder: Folder, item: Item) -> int:
+        """Creates ``item`` in ``folder``, or replaces the item with the same id there."""
+        seq = self.next_seq()
+        item.folder_id = folder.id
+        item.changed_seq = seq
+        folder.items[item.id] = item
+        return seq
+
+    def remove(self, item_id: str) -> Tombstone | None:
+        """Deletes the item, leaving a tombstone in its folder; None when there is no such item."""
+        found = self.find_item(item_id)
+        if found is None:
+            return None
+        folder, _ = found
+        del folder.items[item_id]
+        tombstone = Tombstone(item_id=item_id, folder_id=folder.id, deleted_seq=self.next_seq())
+        folder.tombstones.append(tombstone)
+        return tombstone
+
+    def move(self, item_id: str, target: Folder, path: str) -> Item | None:
+        """Moves the item to ``target`` as ``path``; its (immutable) id stays the same.
+
+        Leaving a folder leaves a tombstone there, as Exchange's sync reports a move out.
+        """
+        found = self.find_item(item_id)
+        if found is None:
+            return None
+        source, item = found
+        if source is not target:
+            del source.items[item_id]
+            source.tombstones.append(Tombstone(item_id, source.id, self.next_seq()))
+        item.path = path
+        self.store(target, item)
+        return item
 
 
 @dataclass
