@@ -16,6 +16,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from outlook_connector.sync.advanced_rules import AdvancedRules, parse_advanced_rules
+from outlook_connector.sync.rules import RuleSet, parse_rules
+
 CLOUD = "outlook_cloud"
 SERVER = "outlook_server"
 DATA_SOURCES = (CLOUD, SERVER)
@@ -91,6 +94,8 @@ class Config:
     max_extracted_chars: int = 1_000_000
     extraction_timeout: float = 30.0
     index: IndexConfig = field(default_factory=IndexConfig)
+    rules: RuleSet = field(default_factory=RuleSet)
+    advanced_rules: AdvancedRules = field(default_factory=AdvancedRules)
 
     @property
     def is_cloud(self) -> bool:
@@ -104,7 +109,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 SECRET_KEYS = frozenset({"client_secret", "password"})
 INDEX_KEYS = tuple(f.name for f in fields(IndexConfig))
-TOP_KEYS = tuple(f.name for f in fields(Config) if f.name != "index")
+TABLE_KEYS = ("index", "rules", "advanced_rules")
+TOP_KEYS = tuple(f.name for f in fields(Config) if f.name not in TABLE_KEYS)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
@@ -152,7 +158,7 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
 
 
 def _build(raw: dict[str, Any], base_dir: Path, problems: list[str]) -> Config | None:
-    _check_unknown(raw, TOP_KEYS + ("index",), "", problems)
+    _check_unknown(raw, TOP_KEYS + TABLE_KEYS, "", problems)
     index_raw = raw.get("index", {})
     if not isinstance(index_raw, dict):
         problems.append("index: must be a table ([index])")
@@ -183,9 +189,16 @@ def _build(raw: dict[str, Any], base_dir: Path, problems: list[str]) -> Config |
         if key in values and not str(values[key]).startswith("https://"):
             problems.append(f"{key}: must be an https:// URL, got '{values[key]}'")
     index_path = str(index_raw.get("path", DEFAULT_INDEX_PATH))
+    rules = parse_rules(raw.get("rules"), problems)
+    advanced_rules = parse_advanced_rules(raw.get("advanced_rules"), problems)
     if problems:
         return None
-    return Config(**values, index=IndexConfig(path=index_path))
+    return Config(
+        **values,
+        index=IndexConfig(path=index_path),
+        rules=rules,
+        advanced_rules=advanced_rules,
+    )
 
 
 def _check_unknown(

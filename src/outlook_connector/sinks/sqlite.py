@@ -335,7 +335,20 @@ class SQLiteIndex:
         stale = [r[0] for r in rows if r[0] not in keep]
         return self._delete(stale)
 
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
+
     # -- reading ---------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def collection_state(self, mailbox: str, collection: str) -> CollectionState | None:
         row = self._db.execute(

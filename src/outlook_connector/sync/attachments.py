@@ -9,7 +9,7 @@ crashes costs one attachment's body, never the sync.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from outlook_connector.documents import attachment_document
@@ -22,14 +22,21 @@ Document = dict[str, Any]
 
 
 class AttachmentIndexer:
-    def __init__(self, extractor: Extractor | None, limits: ExtractionLimits) -> None:
+    def __init__(
+        self,
+        extractor: Extractor | None,
+        limits: ExtractionLimits,
+        selected: Callable[[str], bool] | None = None,
+    ) -> None:
         self.extractor = extractor
         self.limits = limits
+        self.selected = selected  # by file name: rules may skip some types entirely
 
     def documents(self, refs: Iterable[AttachmentRef]) -> list[Document]:
         docs: list[Document] = []
         for ref in refs:
-            docs.extend(self._documents_for(ref))
+            if self.selected is None or self.selected(ref.name):
+                docs.extend(self._documents_for(ref))
         return docs
 
     def _documents_for(self, ref: AttachmentRef) -> list[Document]:

@@ -83,6 +83,8 @@ class SyncEngine:
         max_concurrent_mailboxes: int = 4,
         attachments: AttachmentIndexer | None = None,
         include: DocumentFilter | None = None,
+        mailbox_filter: Callable[[str], bool] | None = None,
+        collection_filter: Callable[[Collection], bool] | None = None,
         progress: Progress | None = None,
     ) -> None:
         self.source = source
@@ -90,6 +92,8 @@ class SyncEngine:
         self.max_concurrent_mailboxes = max_concurrent_mailboxes
         self.attachments = attachments
         self.include = include
+        self.mailbox_filter = mailbox_filter
+        self.collection_filter = collection_filter
         self.progress = progress or Progress(enabled=False)
         self._summary = SyncSummary()
         self._lock = threading.Lock()
@@ -97,7 +101,11 @@ class SyncEngine:
     def run(self, full: bool = False) -> SyncSummary:
         """Sync every mailbox; incremental where cursors exist unless ``full``."""
         self._summary = SyncSummary()
-        mailboxes = list(self.source.mailboxes())
+        mailboxes = [
+            m
+            for m in self.source.mailboxes()
+            if self.mailbox_filter is None or self.mailbox_filter(m.address)
+        ]
         self._summary.mailboxes = len(mailboxes)
         self.progress.start(len(mailboxes))
         self._forget_vanished_mailboxes({m.address for m in mailboxes})
@@ -122,6 +130,8 @@ class SyncEngine:
             self._fail(mailbox.address, None, _describe(exc))
             self.progress.mailbox_done(mailbox.address, ok=False)
             return
+        if self.collection_filter is not None:
+            collections = [c for c in collections if self.collection_filter(c)]
         self._forget_vanished_collections(mailbox.address, {c.key for c in collections})
         ok = True
         for collection in collections:

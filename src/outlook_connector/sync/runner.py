@@ -1,6 +1,9 @@
-"""One sync, wired from a configuration: source, index, extraction, engine."""
+"""One sync, wired from a configuration: source, index, rules, extraction, engine."""
 
 from __future__ import annotations
+
+import hashlib
+import logging
 
 from outlook_connector.config import Config
 from outlook_connector.extraction import ExtractionLimits, Extractor
@@ -10,27 +13,60 @@ from outlook_connector.sync.attachments import AttachmentIndexer
 from outlook_connector.sync.engine import SyncEngine, SyncSummary
 from outlook_connector.sync.progress import Progress
 
+log = logging.getLogger(__name__)
+
+RULES_KEY = "rules_fingerprint"
+
 
 def extraction_limits(config: Config) -> ExtractionLimits:
+    max_size = config.max_attachment_size
+    if config.advanced_rules.max_attachment_size is not None:
+        max_size = min(max_size, config.advanced_rules.max_attachment_size)
     return ExtractionLimits(
-        max_attachment_size=config.max_attachment_size,
+        max_attachment_size=max_size,
         max_extracted_chars=config.max_extracted_chars,
         timeout_seconds=config.extraction_timeout,
     )
 
 
+def rules_fingerprint(config: Config) -> str:
+    """Changes whenever the rules select something else."""
+    text = repr(
+        (
+            config.rules.rules and [r.describe() for r in config.rules.rules],
+            config.advanced_rules,
+            config.mailboxes,
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> SyncSummary:
     limits = extraction_limits(config)
+    rules, advanced = config.rules, config.advanced_rules
     source = create_source(config)
     try:
         with SQLiteIndex(config.index.path) as index, Extractor(limits) as extractor:
+            fingerprint = rules_fingerprint(config)
+            previous = index.get_meta(RULES_KEY)
+            if previous is not None and previous != fingerprint and not full:
+                # What is selected changed: newly included items must be fetched
+                # even where cursors exist, so enumerate everything once.
+                log.warning("the sync rules changed since the last sync: running a full sync")
+                full = True
             engine = SyncEngine(
                 source,
                 index,
                 max_concurrent_mailboxes=config.max_concurrent_mailboxes,
-                attachments=AttachmentIndexer(extractor, limits),
+                attachments=AttachmentIndexer(extractor, limits, advanced.attachment_selected),
+                include=lambda doc: advanced.document_selected(doc) and rules.includes(doc),
+                mailbox_filter=advanced.mailbox_selected,
+                collection_filter=lambda c: advanced.object_type_selected(c.object_type),
                 progress=Progress(enabled=progress),
             )
-            return engine.run(full=full)
+            summary = engine.run(full=full)
+            if summary.ok:
+                index.set_meta(RULES_KEY, fingerprint)
+            return summary
     finally:
         source.close()
