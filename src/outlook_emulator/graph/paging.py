@@ -1,0 +1,61 @@
+"""Server-side paging of collections ("Paging Microsoft Graph data",
+learn.microsoft.com/graph/paging): a page holds at most ``$top`` or
+``odata.maxpagesize`` entries, and ``@odata.nextLink`` carries an opaque
+``$skiptoken`` plus the request's other query options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from outlook_emulator.graph import errors
+from outlook_emulator.graph.context import Call
+
+T = TypeVar("T")
+
+OUTLOOK_DEFAULT_PAGE = 10
+OUTLOOK_MAX_PAGE = 1000
+
+
+def page_size(call: Call, default: int, maximum: int) -> int:
+    size = call.query.top or default
+    wanted = call.prefs.max_page_size
+    if wanted is not None:
+        size = min(wanted, call.query.top or wanted)
+        call.prefs.apply(f"odata.maxpagesize={min(wanted, maximum)}")
+    return max(1, min(size, maximum))
+
+
+def offset(call: Call) -> int:
+    if call.query.skiptoken is None:
+        return 0
+    state = call.codec.decode(call.query.skiptoken)
+    if state is None or not isinstance(state.get("o"), int) or state.get("p") != call.request.path:
+        raise errors.bad_request("The $skiptoken value is not valid.", code="InvalidSkipToken")
+    return int(state["o"])
+
+
+def collection(
+    call: Call,
+    entries: Sequence[T],
+    render: Callable[[T], dict[str, Any]],
+    context: str,
+    default: int = OUTLOOK_DEFAULT_PAGE,
+    maximum: int = OUTLOOK_MAX_PAGE,
+) -> dict[str, Any]:
+    """One page of ``entries`` with its ``@odata.context`` and, if more follow, nextLink."""
+    start = offset(call)
+    size = page_size(call, default, maximum)
+    chunk = entries[start : start + size]
+    body: dict[str, Any] = {"@odata.context": f"{call.root}/$metadata#{context}"}
+    body["value"] = [call.select(render(entry)) for entry in chunk]
+    if start + size < len(entries):
+        params = {k: v for k, v in call.query.raw.items() if k != "$skiptoken"}
+        params["$skiptoken"] = call.codec.encode({"o": start + size, "p": call.request.path})
+        body["@odata.nextLink"] = call.link(params)
+    return body
+
+
+def entity(call: Call, obj: dict[str, Any], context: str) -> dict[str, Any]:
+    return {"@odata.context": f"{call.root}/$metadata#{context}", **call.select(obj)}

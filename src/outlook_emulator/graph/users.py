@@ -1,0 +1,113 @@
+"""Users and their mailbox settings.
+
+- user resource, "List users", "Get user" (learn.microsoft.com/graph/api/resources/user,
+  .../api/user-list, .../api/user-get): default properties businessPhones,
+  displayName, givenName, jobTitle, mail, mobilePhone, officeLocation,
+  preferredLanguage, surname, userPrincipalName, id; page size 100 by default,
+  999 at most; a user is addressed by id or userPrincipalName.
+- mailboxSettings ("Get mailboxSettings", .../api/user-get-mailboxsettings),
+  whose ``userPurpose`` tells a user's mailbox from a shared one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outlook_emulator.graph import errors, paging
+from outlook_emulator.graph.context import Call
+from outlook_emulator.graph.userfilter import parse_filter
+from outlook_emulator.tenant.model import User
+
+USERS = "User.Read.All"
+_DEFAULT = (
+    "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+    "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
+)
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """Every property the emulator knows; ``default_view`` trims to the default set."""
+    return {
+        "businessPhones": [],
+        "displayName": user.display_name,
+        "givenName": user.given_name,
+        "jobTitle": user.job_title,
+        "mail": user.mail,
+        "mobilePhone": None,
+        "officeLocation": None,
+        "preferredLanguage": None,
+        "surname": user.surname,
+        "userPrincipalName": user.mail,
+        "id": user.id,
+        # Shared, room and equipment mailboxes have sign-in blocked.
+        "accountEnabled": user.enabled and user.kind == "user",
+        "userType": "Member",
+        "otherMails": [],
+        "proxyAddresses": [f"SMTP:{user.mail}", *(f"smtp:{a}" for a in user.aliases)],
+    }
+
+
+def _view(call: Call, user: User) -> dict[str, Any]:
+    full = user_json(user)
+    if call.query.select is None:
+        return {k: full[k] for k in _DEFAULT}
+    wanted = {s.lower() for s in call.query.select}
+    return {k: v for k, v in full.items() if k == "id" or k.lower() in wanted}
+
+
+def list_users(call: Call) -> dict[str, Any]:
+    call.require(USERS)
+    users = list(call.tenant.users)
+    if call.query.filter:
+        advanced = (call.request.header("consistencylevel") or "").lower() == "eventual"
+        predicate = parse_filter(call.query.filter, advanced)
+        users = [u for u in users if predicate(user_json(u))]
+    return paging.collection(call, users, lambda u: _view(call, u), "users",
+                             default=100, maximum=999)
+
+
+def _find(call: Call, key: str) -> User:
+    user = call.tenant.user(key)
+    if user is None:
+        raise errors.user_not_found(key)
+    return user
+
+
+def get_user(call: Call, user: str) -> dict[str, Any]:
+    call.require(USERS)
+    found = _find(call, user)
+    return {"@odata.context": f"{call.root}/$metadata#users/$entity", **_view(call, found)}
+
+
+_PURPOSE = {"user": "user", "shared": "shared", "room": "room", "equipment": "equipment"}
+
+
+def mailbox_settings(call: Call, user: str) -> dict[str, Any]:
+    call.require("MailboxSettings.Read")
+    mailbox = call.mailbox(user)
+    settings = {
+        "archiveFolder": (mailbox.well_known("archive").id if mailbox.well_known("archive")
+                          else None),
+        "timeZone": "UTC",
+        "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
+        "dateFormat": "yyyy-MM-dd",
+        "timeFormat": "HH:mm",
+        "userPurpose": _PURPOSE.get(mailbox.user.kind, "others"),
+        "automaticRepliesSetting": {"status": "disabled", "externalAudience": "none"},
+        "language": {"locale": "en-US", "displayName": "English (United States)"},
+        "workingHours": {
+            "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+            "startTime": "08:00:00.0000000",
+            "endTime": "17:00:00.0000000",
+            "timeZone": {"name": "UTC"},
+        },
+    }
+    context = f"{call.root}/$metadata#users('{user}')/mailboxSettings"
+    return {"@odata.context": context, **call.select(settings)}
+
+
+ROUTES = [
+    ("users", list_users),
+    ("users/{user}", get_user),
+    ("users/{user}/mailboxSettings", mailbox_settings),
+]

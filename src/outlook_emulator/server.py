@@ -1,0 +1,127 @@
+"""`outlook-emulator serve`: Exchange Online (identity + Graph) and Exchange Server (EWS).
+
+Loads a tenant folder, makes a throwaway CA and server certificate, serves
+HTTPS on one port, and prints one JSON line when it listens:
+
+    {"graph_url": "https://H:P/v1.0", "login_url": "https://H:P", "ca_cert": "PATH",
+     "ews_url": "https://H:P/EWS/Exchange.asmx", "tenant_id": "..."}
+
+It runs until SIGINT or SIGTERM, then removes the certificate files and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import tomllib
+from pathlib import Path
+from types import FrameType
+
+from outlook_emulator.certs import create_server_certificates
+from outlook_emulator.ews.app import EwsApp
+from outlook_emulator.graph import GraphApp
+from outlook_emulator.http import App, EmulatorServer
+from outlook_emulator.identity import IdentityApp, TokenService
+from outlook_emulator.identity.tokens import DEFAULT_LIFETIME
+from outlook_emulator.tenant.model import Tenant
+
+log = logging.getLogger(__name__)
+
+EXIT_BAD_TENANT = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", required=True, type=Path, help="the tenant folder to serve")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    parser.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=DEFAULT_LIFETIME,
+        metavar="SECONDS",
+        help=f"lifetime of issued access tokens (default {DEFAULT_LIFETIME})",
+    )
+
+
+def build_apps(tenant: Tenant, tokens: TokenService) -> list[App]:
+    """The front ends in the order they are asked whether they serve a request."""
+    apps: list[App] = []
+    control = _control_app(tenant)
+    if control is not None:
+        apps.append(control)
+    apps += [IdentityApp(tenant, tokens), GraphApp(tenant, tokens), EwsApp(tenant)]
+    return apps
+
+
+def _control_app(tenant: Tenant) -> App | None:
+    try:  # the control API is optional until its module exists
+        from outlook_emulator.control import ControlApp
+    except ImportError:
+        return None
+    return ControlApp(tenant)  # type: ignore[no-any-return]
+
+
+def load(path: Path) -> Tenant:
+    """Load the tenant folder; ValueError with a readable reason when it cannot be."""
+    if not path.is_dir():
+        raise ValueError(f"tenant folder {path} does not exist or is not a folder")
+    if not (path / "tenant.toml").is_file():
+        raise ValueError(f"tenant folder {path} has no tenant.toml")
+    from outlook_emulator.tenant.loader import load_tenant
+
+    try:
+        return load_tenant(path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path / 'tenant.toml'} is not valid TOML: {exc}") from exc
+    except (OSError, KeyError, TypeError) as exc:
+        raise ValueError(f"cannot load tenant folder {path}: {exc}") from exc
+
+
+def command(args: argparse.Namespace) -> int:
+    try:
+        tenant = load(args.tenant)
+    except ValueError as exc:
+        print(f"outlook-emulator: {exc}", file=sys.stderr)
+        return EXIT_BAD_TENANT
+    certs = create_server_certificates(args.host)
+    try:
+        tokens = TokenService(tenant.tenant_id, lifetime=args.token_lifetime)
+        server = EmulatorServer(
+            build_apps(tenant, tokens), host=args.host, port=args.port,
+            ssl_context=certs.ssl_context(),
+        )
+        _serve(server, tenant, str(certs.ca_cert))
+    finally:
+        certs.remove()
+    return 0
+
+
+def _serve(server: EmulatorServer, tenant: Tenant, ca_cert: str) -> None:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    server.start()
+    try:
+        base = server.base_url
+        ready = {
+            "graph_url": f"{base}/v1.0",
+            "login_url": base,
+            "ca_cert": ca_cert,
+            "ews_url": f"{base}/EWS/Exchange.asmx",
+            "tenant_id": tenant.tenant_id,
+        }
+        print(json.dumps(ready), flush=True)
+        log.info("serving tenant %s at %s", tenant.domain, base)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
