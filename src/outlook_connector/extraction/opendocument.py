@@ -10,8 +10,9 @@ _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 
-_LINE_ENDS = {_TEXT + "p", _TEXT + "h", _TABLE + "table-row"}
-_CELL_ENDS = {_TABLE + "table-cell"}
+_PARAGRAPHS = {_TEXT + "p", _TEXT + "h"}
+_CELLS = {_TABLE + "table-cell", _TABLE + "covered-table-cell"}
+_ROWS = {_TABLE + "table-row"}
 _SKIPPED = {_TEXT + "tracked-changes", _TEXT + "sequence-decls", _TEXT + "variable-decls"}
 
 _LABELS = {
@@ -28,10 +29,7 @@ def _emit_node(node, ctx: ExtractionContext) -> None:  # type: ignore[no-untyped
         element, closing = stack.pop()
         tag = element.tag
         if closing:
-            if tag in _LINE_ENDS:
-                ctx.emit("\n")
-            elif tag in _CELL_ENDS:
-                ctx.emit("\t")
+            ctx.emit(_separator(element))
             if element is not node:
                 ctx.emit(element.tail)
             continue
@@ -46,6 +44,19 @@ def _emit_node(node, ctx: ExtractionContext) -> None:  # type: ignore[no-untyped
         ctx.emit(element.text)
         stack.append((element, True))
         stack.extend((child, False) for child in reversed(element))
+
+
+def _separator(element) -> str | None:  # type: ignore[no-untyped-def]
+    """What follows an element: paragraphs end lines, except inside a table cell."""
+    tag = element.tag
+    if tag in _PARAGRAPHS:
+        parent = element.getparent()
+        return " " if parent is not None and parent.tag in _CELLS else "\n"
+    if tag in _CELLS:
+        return "\t"
+    if tag in _ROWS:
+        return "\n"
+    return None
 
 
 def _check_not_encrypted(archive, label: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,276 @@
+"""Each supported format, generated here with a distinctive word, comes back as text."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+
+from outlook_connector.extraction import Extractor
+
+WORD = "Quetzalcoatlus"
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Iterator[Extractor]:
+    with Extractor() as instance:
+        yield instance
+
+
+def make_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF showing text in Helvetica, with a correct xref table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def make_docx(word: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("An ordinary opening paragraph.")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 1).text = word
+    document.sections[0].header.paragraphs[0].text = "Header of the report"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def make_xlsx(word: str) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "Total"
+    sheet["C7"] = word
+    sheet["D9"] = 42
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def make_pptx(word: str) -> bytes:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "Quarterly review"
+    box = slide.shapes.add_textbox(Inches(1), Inches(2), Inches(4), Inches(1))
+    box.text_frame.text = word
+    slide.notes_slide.notes_text_frame.text = "speaker notes here"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+def make_odf(kind: str, word: str) -> bytes:
+    from odf.opendocument import (
+        OpenDocumentPresentation,
+        OpenDocumentSpreadsheet,
+        OpenDocumentText,
+    )
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    if kind == "odt":
+        document = OpenDocumentText()
+        document.text.addElement(P(text=f"Findings about {word} today"))
+    elif kind == "ods":
+        document = OpenDocumentSpreadsheet()
+        table = Table(name="Sheet1")
+        row = TableRow()
+        cell = TableCell()
+        cell.addElement(P(text=word))
+        row.addElement(cell)
+        table.addElement(row)
+        document.spreadsheet.addElement(table)
+    else:
+        from odf.draw import Frame, Page, TextBox
+        from odf.style import MasterPage, PageLayout
+
+        document = OpenDocumentPresentation()
+        layout = PageLayout(name="layout")
+        document.automaticstyles.addElement(layout)
+        master = MasterPage(name="master", pagelayoutname=layout)
+        document.masterstyles.addElement(master)
+        page = Page(masterpagename=master)
+        frame = Frame(width="10cm", height="2cm", x="1cm", y="1cm")
+        box = TextBox()
+        box.addElement(P(text=word))
+        frame.addElement(box)
+        page.addElement(frame)
+        document.presentation.addElement(page)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def make_eml(word: str) -> bytes:
+    message = EmailMessage()
+    message["Subject"] = "Status report"
+    message["From"] = "Ada <ada@example.com>"
+    message["To"] = "bob@example.com"
+    message.set_content(f"Body mentions {word}.")
+    message.add_attachment(b"attached notes", maintype="text", subtype="plain",
+                           filename="notes.txt")
+    return message.as_bytes()
+
+
+def make_zip(word: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"reports/{word}.txt", "member content is never read")
+    return buffer.getvalue()
+
+
+SAMPLES = {
+    "report.pdf": lambda: make_pdf(f"Field notes on {WORD}"),
+    "report.docx": lambda: make_docx(WORD),
+    "budget.xlsx": lambda: make_xlsx(WORD),
+    "slides.pptx": lambda: make_pptx(WORD),
+    "text.odt": lambda: make_odf("odt", WORD),
+    "sheet.ods": lambda: make_odf("ods", WORD),
+    "deck.odp": lambda: make_odf("odp", WORD),
+    "letter.rtf": lambda: (r"{\rtf1\ansi{\fonttbl\f0\fswiss Helvetica;}\f0\pard "
+                           rf"Dear {WORD},\par Regards \'e9t\'e9\par}}").encode("ascii"),
+    "page.html": lambda: (f"<html><head><title>T</title><style>.x{{color:red}}</style>"
+                          f"<script>var hidden = 'scriptword';</script></head>"
+                          f"<body><p>Visit <b>{WORD}</b></p></body></html>").encode(),
+    "notes.txt": lambda: f"plain {WORD} text\n".encode(),
+    "readme.md": lambda: f"# Title\n\n* item {WORD}\n".encode(),
+    "table.csv": lambda: f"name,value\n{WORD},3\n".encode(),
+    "data.json": lambda: json.dumps({"items": [{"name": WORD, "n": 1}]}).encode(),
+    "data.xml": lambda: f"<?xml version='1.0'?><root><item a='x'>{WORD}</item></root>".encode(),
+    "meeting.ics": lambda: ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+                            f"SUMMARY:Visit to the {WORD[:6]}\r\n {WORD[6:]} museum\r\n"
+                            "LOCATION:Room 4\\, floor 2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+                            ).encode(),
+    "card.vcf": lambda: (f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{WORD} Smith\r\n"
+                         "EMAIL;TYPE=work:q@example.com\r\nEND:VCARD\r\n").encode(),
+    "mail.eml": lambda: make_eml(WORD),
+    "bundle.zip": lambda: make_zip(WORD),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_distinctive_word_is_found(extractor: Extractor, name: str) -> None:
+    result = extractor.extract(name, None, SAMPLES[name]())
+    assert result.text is not None, result.reason
+    assert WORD in result.text
+    assert result.reason is None
+
+
+def test_html_drops_scripts_and_styles(extractor: Extractor) -> None:
+    text = extractor.extract("page.html", "text/html", SAMPLES["page.html"]()).text or ""
+    assert "scriptword" not in text
+    assert "color:red" not in text
+
+
+def test_rtf_escapes_become_accented_letters(extractor: Extractor) -> None:
+    text = extractor.extract("letter.rtf", None, SAMPLES["letter.rtf"]()).text or ""
+    assert "été" in text
+
+
+def test_ics_folded_lines_and_escapes_are_undone(extractor: Extractor) -> None:
+    text = extractor.extract("meeting.ics", None, SAMPLES["meeting.ics"]()).text or ""
+    assert f"Summary: Visit to the {WORD} museum" in text
+    assert "Location: Room 4, floor 2" in text
+
+
+def test_docx_header_and_table_cell_are_read(extractor: Extractor) -> None:
+    text = extractor.extract("report.docx", None, SAMPLES["report.docx"]()).text or ""
+    assert "Header of the report" in text
+    assert "An ordinary opening paragraph." in text
+
+
+def test_pptx_notes_are_read(extractor: Extractor) -> None:
+    text = extractor.extract("slides.pptx", None, SAMPLES["slides.pptx"]()).text or ""
+    assert "speaker notes here" in text
+
+
+def test_eml_headers_body_and_nested_attachment(extractor: Extractor) -> None:
+    result = extractor.extract("mail.eml", "message/rfc822", SAMPLES["mail.eml"]())
+    assert "Subject: Status report" in (result.text or "")
+    assert "attached notes" not in (result.text or "")
+    assert [(n.name, n.content_type, n.data, n.depth) for n in result.nested] == [
+        ("notes.txt", "text/plain", b"attached notes", 1)
+    ]
+
+
+def test_zip_members_are_listed_not_extracted(extractor: Extractor) -> None:
+    text = extractor.extract("bundle.zip", None, SAMPLES["bundle.zip"]()).text or ""
+    assert f"reports/{WORD}.txt" in text
+    assert "never read" not in text
+
+
+def test_image_gives_reason_not_text(extractor: Extractor) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    result = extractor.extract("photo.png", "image/png", png)
+    assert result.text is None
+    assert result.reason and "PNG" in result.reason
+
+
+def test_legacy_doc_gives_clear_reason(extractor: Extractor) -> None:
+    ole_header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    result = extractor.extract("old.doc", "application/msword", ole_header)
+    assert result.text is None
+    assert result.reason == "legacy Word .doc is not supported"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (f"caf\u00e9 {WORD}".encode("utf-16"), f"caf\u00e9 {WORD}"),
+        (f"caf\u00e9 {WORD}".encode("utf-8-sig"), f"caf\u00e9 {WORD}"),
+        (f"na\u00efve \u20ac {WORD}".encode("cp1252"), f"na\u00efve \u20ac {WORD}"),
+        (b"\x81\x8d raw " + WORD.encode(), f"\x81\x8d raw {WORD}"),
+        (f"{WORD} utf16 no bom".encode("utf-16-le"), f"{WORD} utf16 no bom"),
+    ],
+)
+def test_text_decoding_falls_back_without_failing(
+    extractor: Extractor, data: bytes, expected: str
+) -> None:
+    result = extractor.extract("notes.txt", "text/plain", data)
+    assert result.text == expected
+
+
+def test_magic_bytes_win_over_a_wrong_name(extractor: Extractor) -> None:
+    pdf = make_pdf(f"Field notes on {WORD}")
+    result = extractor.extract("report.docx", "application/msword", pdf)
+    assert WORD in (result.text or "")
+
+
+def test_office_file_with_unknown_name_is_recognised(extractor: Extractor) -> None:
+    result = extractor.extract("ATT00001.bin", "application/octet-stream", make_docx(WORD))
+    assert WORD in (result.text or "")
+
+
+def test_mail_with_no_name_is_sniffed(extractor: Extractor) -> None:
+    result = extractor.extract("attachment", None, make_eml(WORD))
+    assert "Subject: Status report" in (result.text or "")
