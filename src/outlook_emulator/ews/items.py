@@ -1,0 +1,588 @@
+"""Render tenant items as EWS items, in the element order types.xsd prescribes.
+
+Every EWS item type is an ``xs:sequence``: a ``Message`` with ``Subject``
+after ``DateTimeReceived`` fails validation. Each type therefore has a field
+table in schema order (the ItemType fields, then the type's own); rendering
+walks the table and writes the fields the shape asks for. Tables follow
+``message-ex15websvcsotherref.md``, ``calendaritem.md``,
+``contact-ex15websvcsotherref.md``, ``distributionlist.md``,
+``task-ex15websvcsotherref.md`` and ``itemshape.md`` for the Default shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from outlook_emulator.ews.recurrence import write_recurrence
+from outlook_emulator.ews.shapes import Shape
+from outlook_emulator.ews.soap import T, sub, xml_bool, xml_datetime
+from outlook_emulator.tenant.model import (
+    Attachment,
+    Contact,
+    ContactGroup,
+    EmailAddress,
+    Event,
+    Item,
+    Message,
+    Task,
+)
+
+
+@dataclass
+class RenderContext:
+    shape: Shape
+    folder_change_keys: dict[str, str] = field(default_factory=dict)
+    # FindItem and SyncFolderItems cannot return these (finditem-operation.md remarks).
+    find: bool = False
+
+
+Writer = Callable[[etree._Element, Item, RenderContext], None]
+
+
+@dataclass(frozen=True)
+class Field:
+    uri: str
+    write: Writer
+    default: bool = False  # part of the Default shape
+    in_all: bool = True  # part of AllProperties
+    in_find: bool = True  # may be returned by FindItem / SyncFolderItems
+
+
+def element_name(item: Item) -> str:
+    if isinstance(item, Message):
+        return (
+            "MeetingRequest"
+            if item.item_class.startswith("IPM.Schedule.Meeting.Request")
+            else "Message"
+        )
+    if isinstance(item, Contact):
+        return "Contact"
+    if isinstance(item, ContactGroup):
+        return "DistributionList"
+    if isinstance(item, Event):
+        return "CalendarItem"
+    if isinstance(item, Task):
+        return "Task"
+    return "Item"
+
+
+def item_class(item: Item) -> str:
+    if isinstance(item, Message):
+        return item.item_class
+    return {
+        "Contact": "IPM.Contact",
+        "DistributionList": "IPM.DistList",
+        "CalendarItem": "IPM.Appointment",
+        "Task": "IPM.Task",
+    }.get(element_name(item), "IPM.Note")
+
+
+def render_item(parent: etree._Element, item: Item, ctx: RenderContext) -> etree._Element:
+    el = sub(parent, T + element_name(item))
+    shape = ctx.shape
+    for fld in _TABLES[element_name(item)]:
+        if ctx.find and not fld.in_find:
+            continue
+        if fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.default, fld.in_all):
+            fld.write(el, item, ctx)
+    return el
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _text(tag: str, get: Callable[[Item], str | None]) -> Writer:
+    def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+        value = get(item)
+        if value is not None and value != "":
+            sub(el, T + tag, value)
+
+    return write
+
+
+def _mailbox(parent: etree._Element, tag: str, addr: EmailAddress) -> None:
+    box = sub(parent, T + tag)
+    if addr.name:
+        sub(box, T + "Name", addr.name)
+    sub(box, T + "EmailAddress", addr.address)
+    sub(box, T + "RoutingType", "SMTP")
+    sub(box, T + "MailboxType", "Mailbox")
+
+
+def _single(tag: str, get: Callable[[Item], EmailAddress | None]) -> Writer:
+    def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+        addr = get(item)
+        if addr is not None:
+            _mailbox(sub(el, T + tag), "Mailbox", addr)
+
+    return write
+
+
+def _recipients(tag: str, get: Callable[[Item], list[EmailAddress]]) -> Writer:
+    def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+        addrs = get(item)
+        if addrs:
+            box = sub(el, T + tag)
+            for addr in addrs:
+                _mailbox(box, "Mailbox", addr)
+
+    return write
+
+
+def _when(tag: str, get: Callable[[Item], object]) -> Writer:
+    def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+        value = get(item)
+        if value is not None:
+            sub(el, T + tag, xml_datetime(value))  # type: ignore[arg-type]
+
+    return write
+
+
+def _importance(item: Item) -> str:
+    return str(getattr(item, "importance", "normal")).capitalize()
+
+
+def _item_id(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    sub(el, T + "ItemId", Id=item.id, ChangeKey=item.change_key)
+
+
+def _parent_id(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    change_key = ctx.folder_change_keys.get(item.folder_id, "AQAAAA==")
+    sub(el, T + "ParentFolderId", Id=item.folder_id, ChangeKey=change_key)
+
+
+def _mime(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if ctx.shape.include_mime and item.source_bytes:
+        sub(
+            el,
+            T + "MimeContent",
+            base64.b64encode(item.source_bytes).decode(),
+            CharacterSet="UTF-8",
+        )
+
+
+def _subject(item: Item) -> str | None:
+    if isinstance(item, Message | Event):
+        return item.subject
+    if isinstance(item, Task):
+        return item.title
+    if isinstance(item, Contact | ContactGroup):
+        return item.display_name
+    return None
+
+
+def _sensitivity(item: Item) -> str:
+    return str(getattr(item, "sensitivity", "normal")).capitalize()
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SKIP = re.compile(r"(?is)<(script|style|head)\b.*?</\1>")
+
+
+def html_to_text(markup: str) -> str:
+    text = _TAG.sub("", _SKIP.sub("", re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", markup)))
+    return html.unescape(text).strip()
+
+
+def text_to_html(text: str) -> str:
+    escaped = html.escape(text).replace("\r\n", "\n").replace("\n", "<br>\r\n")
+    return f"<html><body><div>{escaped}</div></body></html>"
+
+
+def _body_parts(item: Item) -> tuple[str, str | None]:
+    if isinstance(item, Message | Event):
+        return item.body_text, item.body_html
+    if isinstance(item, Task):
+        return item.body_text, None
+    if isinstance(item, Contact | ContactGroup):
+        return item.notes or "", None
+    return "", None
+
+
+def _body(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    text, markup = _body_parts(item)
+    wanted = ctx.shape.body_type
+    if wanted == "Text":
+        sub(el, T + "Body", text if text or not markup else html_to_text(markup), BodyType="Text")
+    elif markup is not None:
+        sub(el, T + "Body", markup, BodyType="HTML")
+    elif wanted == "HTML":
+        sub(el, T + "Body", text_to_html(text), BodyType="HTML")
+    else:
+        sub(el, T + "Body", text, BodyType="Text")
+
+
+def write_attachment_summary(
+    parent: etree._Element, owner: Item, att: Attachment
+) -> etree._Element:
+    """An attachment without its content, as GetItem lists it in ``Attachments``."""
+    tag = "ItemAttachment" if att.item is not None else "FileAttachment"
+    el = sub(parent, T + tag)
+    sub(el, T + "AttachmentId", Id=att.id, RootItemId=owner.id, RootItemChangeKey=owner.change_key)
+    sub(el, T + "Name", att.name)
+    sub(el, T + "ContentType", att.content_type)
+    if att.content_id:
+        sub(el, T + "ContentId", att.content_id)
+    sub(el, T + "Size", str(att.size))
+    sub(el, T + "LastModifiedTime", xml_datetime(att.last_modified or owner.last_modified))
+    sub(el, T + "IsInline", xml_bool(att.is_inline))
+    if tag == "FileAttachment":
+        sub(el, T + "IsContactPhoto", "false")
+    return el
+
+
+def _attachments(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if item.attachments:
+        box = sub(el, T + "Attachments")
+        for att in item.attachments:
+            write_attachment_summary(box, item, att)
+
+
+def _size(item: Item) -> str:
+    base = len(item.source_bytes) if item.source_bytes else 512
+    return str(base + sum(a.size for a in item.attachments if not item.source_bytes))
+
+
+def _categories(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if item.categories:
+        box = sub(el, T + "Categories")
+        for name in item.categories:
+            sub(box, T + "String", name)
+
+
+def _display(get: Callable[[Item], list[EmailAddress]]) -> Callable[[Item], str | None]:
+    def value(item: Item) -> str | None:
+        addrs = get(item)
+        return "; ".join(a.name or a.address for a in addrs) if addrs else None
+
+    return value
+
+
+def _received(item: Item) -> object:
+    if isinstance(item, Message):
+        return item.received or item.sent or item.created
+    return item.created
+
+
+_ITEM_HEAD: list[Field] = [
+    Field("item:MimeContent", _mime, in_all=False, in_find=False),
+    Field("item:ItemId", _item_id, default=True),
+    Field("item:ParentFolderId", _parent_id),
+    Field("item:ItemClass", _text("ItemClass", item_class)),
+    Field("item:Subject", _text("Subject", _subject), default=True),
+    Field("item:Sensitivity", _text("Sensitivity", _sensitivity), default=True),
+    Field("item:Body", _body, default=True, in_find=False),
+    Field("item:Attachments", _attachments, default=True, in_find=False),
+    Field("item:DateTimeReceived", _when("DateTimeReceived", _received)),
+    Field("item:Size", _text("Size", _size)),
+    Field("item:Categories", _categories),
+    Field("item:Importance", _text("Importance", _importance)),
+    Field("item:InReplyTo", _text("InReplyTo", lambda i: getattr(i, "in_reply_to", None))),
+    Field("item:IsDraft", _text("IsDraft", lambda i: "false")),
+    Field(
+        "item:DateTimeSent", _when("DateTimeSent", lambda i: getattr(i, "sent", None) or i.created)
+    ),
+    Field("item:DateTimeCreated", _when("DateTimeCreated", lambda i: i.created)),
+    Field("item:DisplayCc", _text("DisplayCc", _display(lambda i: getattr(i, "cc", [])))),
+    Field("item:DisplayTo", _text("DisplayTo", _display(lambda i: getattr(i, "to", [])))),
+    Field(
+        "item:HasAttachments",
+        _text("HasAttachments", lambda i: xml_bool(bool(i.attachments))),
+        default=True,
+    ),
+    Field("item:LastModifiedTime", _when("LastModifiedTime", lambda i: i.last_modified)),
+    Field("item:IsAssociated", _text("IsAssociated", lambda i: "false")),
+]
+
+
+def _conversation_id(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    conv = getattr(item, "conversation_id", "")
+    if conv:
+        sub(el, T + "ConversationId", Id=conv)
+
+
+_ITEM_TAIL: list[Field] = [Field("item:ConversationId", _conversation_id)]
+
+
+def _m(get: Callable[[Message], object]) -> Callable[[Item], object]:
+    return get  # type: ignore[return-value]
+
+
+_MESSAGE: list[Field] = [
+    *_ITEM_HEAD,
+    *_ITEM_TAIL,
+    Field("message:Sender", _single("Sender", _m(lambda m: m.sender or m.from_))),  # type: ignore[arg-type]
+    Field("message:ToRecipients", _recipients("ToRecipients", _m(lambda m: m.to)), default=True),  # type: ignore[arg-type]
+    Field("message:CcRecipients", _recipients("CcRecipients", _m(lambda m: m.cc)), default=True),  # type: ignore[arg-type]
+    Field("message:BccRecipients", _recipients("BccRecipients", _m(lambda m: m.bcc))),  # type: ignore[arg-type]
+    Field("message:IsReadReceiptRequested", _text("IsReadReceiptRequested", lambda i: "false")),
+    Field(
+        "message:IsDeliveryReceiptRequested", _text("IsDeliveryReceiptRequested", lambda i: "false")
+    ),
+    Field("message:ConversationTopic", _text("ConversationTopic", _subject)),
+    Field("message:From", _single("From", _m(lambda m: m.from_)), default=True),  # type: ignore[arg-type]
+    Field("message:InternetMessageId", _text("InternetMessageId", lambda i: i.internet_message_id)),  # type: ignore[attr-defined]
+    Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read)), default=True),  # type: ignore[attr-defined]
+    Field("message:References", _text("References", lambda i: " ".join(i.references) or None)),  # type: ignore[attr-defined]
+    Field("message:ReplyTo", _recipients("ReplyTo", _m(lambda m: m.reply_to))),  # type: ignore[arg-type]
+]
+
+_RESPONSE_TYPES = {
+    "none": "Unknown",
+    "organizer": "Organizer",
+    "tentativelyAccepted": "Tentative",
+    "accepted": "Accept",
+    "declined": "Decline",
+    "notResponded": "NoResponseReceived",
+}
+_FREE_BUSY = {
+    "free": "Free",
+    "tentative": "Tentative",
+    "busy": "Busy",
+    "oof": "OOF",
+    "workingElsewhere": "WorkingElsewhere",
+    "unknown": "NoData",
+}
+
+
+def _calendar_item_type(item: Item) -> str:
+    assert isinstance(item, Event)
+    if item.series_master_id:
+        return "Exception"
+    return "RecurringMaster" if item.recurrence else "Single"
+
+
+def _attendees(tag: str, kind: str) -> Writer:
+    def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+        assert isinstance(item, Event)
+        chosen = [a for a in item.attendees if a.kind == kind]
+        if chosen:
+            box = sub(el, T + tag)
+            for att in chosen:
+                entry = sub(box, T + "Attendee")
+                _mailbox(entry, "Mailbox", att.email)
+                sub(entry, T + "ResponseType", _RESPONSE_TYPES.get(att.response, "Unknown"))
+
+    return write
+
+
+def _recurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if isinstance(item, Event) and item.recurrence and item.start:
+        write_recurrence(el, item.recurrence.rrule, item.start)
+
+
+def _deleted_occurrences(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if isinstance(item, Event) and item.recurrence and item.recurrence.exdates:
+        box = sub(el, T + "DeletedOccurrences")
+        for when in item.recurrence.exdates:
+            sub(sub(box, T + "DeletedOccurrence"), T + "Start", xml_datetime(when))
+
+
+def _e(get: Callable[[Event], object]) -> Callable[[Item], object]:
+    return get  # type: ignore[return-value]
+
+
+_CALENDAR: list[Field] = [
+    *_ITEM_HEAD,
+    *_ITEM_TAIL,
+    Field("calendar:UID", _text("UID", lambda i: i.uid or None)),  # type: ignore[attr-defined]
+    Field("calendar:RecurrenceId", _when("RecurrenceId", _e(lambda e: e.original_start))),
+    Field("calendar:DateTimeStamp", _when("DateTimeStamp", lambda i: i.last_modified)),
+    Field("calendar:Start", _when("Start", _e(lambda e: e.start)), default=True),
+    Field("calendar:End", _when("End", _e(lambda e: e.end)), default=True),
+    Field("calendar:OriginalStart", _when("OriginalStart", _e(lambda e: e.original_start))),
+    Field("calendar:IsAllDayEvent", _text("IsAllDayEvent", lambda i: xml_bool(i.is_all_day))),  # type: ignore[attr-defined]
+    Field(
+        "calendar:LegacyFreeBusyStatus",
+        _text("LegacyFreeBusyStatus", lambda i: _FREE_BUSY.get(i.show_as, "Busy")),  # type: ignore[attr-defined]
+        default=True,
+    ),
+    Field("calendar:Location", _text("Location", lambda i: i.location), default=True),  # type: ignore[attr-defined]
+    Field("calendar:IsMeeting", _text("IsMeeting", lambda i: xml_bool(bool(i.attendees)))),  # type: ignore[attr-defined]
+    Field("calendar:IsCancelled", _text("IsCancelled", lambda i: xml_bool(i.is_cancelled))),  # type: ignore[attr-defined]
+    Field(
+        "calendar:IsRecurring", _text("IsRecurring", lambda i: xml_bool(i.recurrence is not None))
+    ),  # type: ignore[attr-defined]
+    Field(
+        "calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type), default=True
+    ),
+    Field("calendar:Organizer", _single("Organizer", _e(lambda e: e.organizer)), default=True),  # type: ignore[arg-type]
+    Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required")),
+    Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional")),
+    Field("calendar:Resources", _attendees("Resources", "resource")),
+    Field("calendar:Recurrence", _recurrence),
+    Field("calendar:DeletedOccurrences", _deleted_occurrences),
+    Field(
+        "calendar:IsOnlineMeeting",
+        _text("IsOnlineMeeting", lambda i: xml_bool(i.is_online_meeting)),
+    ),  # type: ignore[attr-defined]
+    Field(
+        "calendar:JoinOnlineMeetingUrl",
+        _text("JoinOnlineMeetingUrl", lambda i: i.online_meeting_url),
+    ),  # type: ignore[attr-defined]
+]
+
+_EMAIL_KEYS = ("EmailAddress1", "EmailAddress2", "EmailAddress3")
+_PHONE_KEYS = {
+    "business": "BusinessPhone",
+    "home": "HomePhone",
+    "mobile": "MobilePhone",
+    "other": "OtherTelephone",
+    "businessFax": "BusinessFax",
+    "homeFax": "HomeFax",
+    "pager": "Pager",
+}
+
+
+def _emails(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    assert isinstance(item, Contact)
+    if item.emails:
+        box = sub(el, T + "EmailAddresses")
+        for key, addr in zip(_EMAIL_KEYS, item.emails, strict=False):
+            sub(box, T + "Entry", addr.address, Key=key)
+
+
+def _addresses(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    assert isinstance(item, Contact)
+    seen: set[str] = set()
+    box = None
+    for addr in item.addresses:
+        key = addr.kind.capitalize()
+        if key in seen:  # a dictionary holds one entry per key
+            continue
+        seen.add(key)
+        box = box if box is not None else sub(el, T + "PhysicalAddresses")
+        entry = sub(box, T + "Entry", Key=key)
+        for tag, value in (
+            ("Street", addr.street),
+            ("City", addr.city),
+            ("State", addr.state),
+            ("CountryOrRegion", addr.country),
+            ("PostalCode", addr.postal_code),
+        ):
+            if value:
+                sub(entry, T + tag, value)
+
+
+def _phones(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    assert isinstance(item, Contact)
+    seen: set[str] = set()
+    box = None
+    for phone in item.phones:
+        key = _PHONE_KEYS.get(phone.kind, "OtherTelephone")
+        if key in seen:
+            continue
+        seen.add(key)
+        box = box if box is not None else sub(el, T + "PhoneNumbers")
+        sub(box, T + "Entry", phone.number, Key=key)
+
+
+def _birthday(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    assert isinstance(item, Contact)
+    if item.birthday:
+        # Exchange stores a birthday as a date at 08:00 UTC... we send midnight UTC of the date.
+        sub(el, T + "Birthday", item.birthday.strftime("%Y-%m-%dT00:00:00Z"))
+
+
+def _c(name: str) -> Callable[[Item], str | None]:
+    return lambda i: getattr(i, name, None)
+
+
+_CONTACT: list[Field] = [
+    *_ITEM_HEAD,
+    *_ITEM_TAIL,
+    Field("contacts:FileAs", _text("FileAs", _c("display_name"))),
+    Field("contacts:DisplayName", _text("DisplayName", _c("display_name")), default=True),
+    Field("contacts:GivenName", _text("GivenName", _c("given_name")), default=True),
+    Field("contacts:MiddleName", _text("MiddleName", _c("middle_name"))),
+    Field("contacts:Nickname", _text("Nickname", _c("nickname"))),
+    Field("contacts:CompanyName", _text("CompanyName", _c("company_name")), default=True),
+    Field("contacts:EmailAddresses", _emails, default=True),
+    Field("contacts:PhysicalAddresses", _addresses, default=True),
+    Field("contacts:PhoneNumbers", _phones, default=True),
+    Field("contacts:Birthday", _birthday),
+    Field("contacts:Department", _text("Department", _c("department"))),
+    Field("contacts:JobTitle", _text("JobTitle", _c("job_title")), default=True),
+    Field("contacts:Surname", _text("Surname", _c("surname")), default=True),
+    Field("contacts:Notes", _text("Notes", _c("notes")), in_find=False),
+]
+
+
+def _members(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    assert isinstance(item, ContactGroup)
+    if item.members:
+        box = sub(el, T + "Members")
+        for position, addr in enumerate(item.members):
+            member = sub(box, T + "Member", Key=f"member-{position}")
+            box_el = sub(member, T + "Mailbox")
+            if addr.name:
+                sub(box_el, T + "Name", addr.name)
+            sub(box_el, T + "EmailAddress", addr.address)
+            sub(box_el, T + "RoutingType", "SMTP")
+            sub(box_el, T + "MailboxType", "OneOff")
+            sub(member, T + "Status", "Normal")
+
+
+_DISTRIBUTION_LIST: list[Field] = [
+    *_ITEM_HEAD,
+    *_ITEM_TAIL,
+    Field("contacts:DisplayName", _text("DisplayName", _c("display_name")), default=True),
+    Field("contacts:FileAs", _text("FileAs", _c("display_name"))),
+    Field("distributionlist:Members", _members, in_find=False),
+]
+
+_TASK_STATUS = {
+    "notStarted": "NotStarted",
+    "inProgress": "InProgress",
+    "completed": "Completed",
+    "waitingOnOthers": "WaitingOnOthers",
+    "deferred": "Deferred",
+}
+
+
+def _t(get: Callable[[Task], object]) -> Callable[[Item], object]:
+    return get  # type: ignore[return-value]
+
+
+_TASK: list[Field] = [
+    *_ITEM_HEAD,
+    *_ITEM_TAIL,
+    Field("task:CompleteDate", _when("CompleteDate", _t(lambda t: t.completed))),
+    Field("task:DueDate", _when("DueDate", _t(lambda t: t.due)), default=True),
+    Field("task:IsComplete", _text("IsComplete", lambda i: xml_bool(i.status == "completed"))),  # type: ignore[attr-defined]
+    Field("task:IsRecurring", _text("IsRecurring", lambda i: "false")),
+    Field(
+        "task:Owner",
+        _text("Owner", lambda i: (i.owner.name or i.owner.address) if i.owner else None),
+    ),  # type: ignore[attr-defined]
+    Field(
+        "task:PercentComplete",
+        _text("PercentComplete", lambda i: str(i.percent_complete)),
+        default=True,
+    ),  # type: ignore[attr-defined]
+    Field("task:StartDate", _when("StartDate", _t(lambda t: t.start)), default=True),
+    Field(
+        "task:Status",
+        _text("Status", lambda i: _TASK_STATUS.get(i.status, "NotStarted")),
+        default=True,
+    ),  # type: ignore[attr-defined]
+]
+
+_TABLES: dict[str, list[Field]] = {
+    "Message": _MESSAGE,
+    "MeetingRequest": _MESSAGE,
+    "CalendarItem": _CALENDAR,
+    "Contact": _CONTACT,
+    "DistributionList": _DISTRIBUTION_LIST,
+    "Task": _TASK,
+    "Item": [*_ITEM_HEAD, *_ITEM_TAIL],
+}
+
+# Every FieldURI some table knows, to sort and restrict on.
+KNOWN_URIS = {fld.uri for table in _TABLES.values() for fld in table}

@@ -1,0 +1,88 @@
+"""Occurrences of recurring calendar items, for CalendarView.
+
+A CalendarView returns single items, occurrences and exceptions that
+overlap the window, never the recurring master (``calendarview.md``).
+Occurrence ids name the master and the occurrence's original start, so
+GetItem can answer for them without storing anything.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+from dateutil.rrule import rrulestr
+
+from outlook_emulator.tenant.model import Event, Folder
+
+OCCURRENCE_MARK = "~occ~"
+
+
+def occurrence_id(master: Event, start: datetime) -> str:
+    return f"{master.id}{OCCURRENCE_MARK}{start.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def split_occurrence_id(item_id: str) -> tuple[str, datetime] | None:
+    master_id, mark, when = item_id.partition(OCCURRENCE_MARK)
+    if not mark:
+        return None
+    try:
+        start = datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return master_id, start
+
+
+def make_occurrence(master: Event, start: datetime) -> Event:
+    """A copy of the master standing for one occurrence (CalendarItemType Occurrence)."""
+    duration = (master.end - master.start) if master.end and master.start else timedelta(0)
+    occ = copy.copy(master)
+    occ.id = occurrence_id(master, start)
+    occ.start = start
+    occ.end = start + duration
+    occ.original_start = start
+    occ.series_master_id = master.id
+    occ.recurrence = None
+    occ.attachments = list(master.attachments)
+    return occ
+
+
+def expand(master: Event, window_start: datetime, window_end: datetime, limit: int) -> list[Event]:
+    assert master.recurrence is not None and master.start is not None
+    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    duration = (master.end - master.start) if master.end else timedelta(0)
+    excluded = {d.astimezone(UTC) for d in master.recurrence.exdates}
+    out: list[Event] = []
+    for start in rule.xafter(window_start - duration, inc=True):
+        if start >= window_end or len(out) >= limit:
+            break
+        if start in excluded or start + duration <= window_start:
+            continue
+        out.append(make_occurrence(master, start))
+    return out
+
+
+def calendar_view(
+    folder: Folder, window_start: datetime, window_end: datetime, limit: int
+) -> list[Event]:
+    """Items overlapping the window: singles, occurrences (minus overridden ones), exceptions."""
+    events = [i for i in folder.items.values() if isinstance(i, Event)]
+    overridden = {
+        (e.series_master_id, e.original_start.astimezone(UTC))
+        for e in events
+        if e.series_master_id and e.original_start
+    }
+    out: list[Event] = []
+    for event in events:
+        if event.start is None:
+            continue
+        if event.recurrence is None:
+            end = event.end or event.start
+            if event.start < window_end and end > window_start:
+                out.append(event)
+            continue
+        for occ in expand(event, window_start, window_end, limit + len(overridden)):
+            if (event.id, occ.start) not in overridden:
+                out.append(occ)
+    out.sort(key=lambda e: e.start)  # type: ignore[arg-type, return-value]
+    return out

@@ -1,0 +1,51 @@
+"""GetAttachment: attachments by id, with their content.
+
+Implements ``getattachment-operation.md``: a file attachment comes back as
+``FileAttachment`` with base64 ``Content``; an item attachment as
+``ItemAttachment`` holding the attached item (``itemattachment.md``). One
+response message per requested id; unknown ids get ``ErrorItemNotFound``.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from lxml import etree
+
+from outlook_emulator.ews.context import EwsContext
+from outlook_emulator.ews.items import RenderContext, render_item, write_attachment_summary
+from outlook_emulator.ews.lookup import find_attachment
+from outlook_emulator.ews.shapes import Shape, parse_shape
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.state import EwsState
+
+
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+    shape = _attached_item_shape(request.find(M + "AttachmentShape"))
+    response = etree.Element(M + "GetAttachmentResponse")
+    messages = sub(response, M + "ResponseMessages")
+    ids = request.find(M + "AttachmentIds")
+    for el in ids if ids is not None else []:
+        try:
+            owner, att = find_attachment(ctx.mailbox_for(None), el.get("Id", ""), state)
+        except EwsError as exc:
+            sub(response_message(messages, "GetAttachmentResponseMessage", exc), M + "Attachments")
+            continue
+        msg = response_message(messages, "GetAttachmentResponseMessage")
+        written = write_attachment_summary(sub(msg, M + "Attachments"), owner, att)
+        if att.item is not None:
+            render_item(written, att.item, RenderContext(shape=shape))
+        else:
+            sub(written, T + "Content", base64.b64encode(att.content).decode("ascii"))
+    return response
+
+
+def _attached_item_shape(el: etree._Element | None) -> Shape:
+    """An attached item is returned with all its properties unless a shape says otherwise."""
+    shape = parse_shape(el) if el is not None and el.find(T + "BaseShape") is not None else Shape()
+    if el is None or el.find(T + "BaseShape") is None:
+        shape.base = "AllProperties"
+    body_type = el.find(T + "BodyType") if el is not None else None
+    if body_type is not None and body_type.text:
+        shape.body_type = body_type.text
+    return shape

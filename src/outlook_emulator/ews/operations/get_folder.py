@@ -1,0 +1,32 @@
+"""GetFolder: folders by id or distinguished id, in one batch.
+
+Implements ``getfolder-operation.md``: one ``GetFolderResponseMessage`` per
+requested id, in request order; an id that names no folder gets
+``ErrorFolderNotFound`` while the others succeed.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from outlook_emulator.ews.context import EwsContext
+from outlook_emulator.ews.folders import render_folder, resolve
+from outlook_emulator.ews.shapes import parse_shape
+from outlook_emulator.ews.soap import EwsError, M, response_message, sub
+from outlook_emulator.ews.state import EwsState
+
+
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+    shape = parse_shape(request.find(M + "FolderShape"))
+    response = etree.Element(M + "GetFolderResponse")
+    messages = sub(response, M + "ResponseMessages")
+    folder_ids = request.find(M + "FolderIds")
+    for el in folder_ids if folder_ids is not None else []:
+        try:
+            ref = resolve(ctx, el)
+        except EwsError as exc:
+            response_message(messages, "GetFolderResponseMessage", exc)
+            continue
+        msg = response_message(messages, "GetFolderResponseMessage")
+        render_folder(sub(msg, M + "Folders"), ref, shape)
+    return response

@@ -1,0 +1,49 @@
+"""GetItem: items by id, in one batch, in the shape asked for.
+
+Implements ``getitem-operation.md`` (and its ``-email-message``,
+``-calendar-item``, ``-contact`` and ``-task`` variants): one
+``GetItemResponseMessage`` per requested id, in request order; an unknown id
+gets ``ErrorItemNotFound`` (with the empty ``Items`` the schema requires)
+while the others succeed.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from outlook_emulator.ews.context import EwsContext
+from outlook_emulator.ews.items import RenderContext, render_item
+from outlook_emulator.ews.lookup import find_item
+from outlook_emulator.ews.shapes import parse_shape
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.state import EwsState
+from outlook_emulator.tenant.model import Event, Item
+
+
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")))
+    response = etree.Element(M + "GetItemResponse")
+    messages = sub(response, M + "ResponseMessages")
+    item_ids = request.find(M + "ItemIds")
+    for el in item_ids if item_ids is not None else []:
+        try:
+            item = _lookup(ctx, el, state)
+        except EwsError as exc:
+            sub(response_message(messages, "GetItemResponseMessage", exc), M + "Items")
+            continue
+        msg = response_message(messages, "GetItemResponseMessage")
+        render_item(sub(msg, M + "Items"), item, render)
+    return response
+
+
+def _lookup(ctx: EwsContext, el: etree._Element, state: EwsState) -> Item:
+    mailbox = ctx.mailbox_for(None)
+    if el.tag == T + "ItemId":
+        return find_item(mailbox, el.get("Id", ""), state)
+    if el.tag == T + "RecurringMasterItemId":
+        # The master of the series an occurrence (or exception) belongs to.
+        item = find_item(mailbox, el.get("OccurrenceId", ""), state)
+        if isinstance(item, Event) and item.series_master_id:
+            return find_item(mailbox, item.series_master_id, state)
+        return item
+    raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")

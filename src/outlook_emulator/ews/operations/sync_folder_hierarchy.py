@@ -1,0 +1,48 @@
+"""SyncFolderHierarchy: the folders below a folder that changed since a state.
+
+Implements ``syncfolderhierarchy-operation.md``: without ``SyncFolderId``
+the whole mailbox (from ``msgfolderroot``) is synchronised; the first call
+reports every folder as a Create, later calls the folders whose change
+sequence moved. The tenant model does not delete folders, so there are no
+Delete changes. The response is never paged (IncludesLastFolderInRange).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from outlook_emulator.ews.context import EwsContext
+from outlook_emulator.ews.folders import FolderRef, distinguished, render_folder, resolve, walk
+from outlook_emulator.ews.shapes import parse_shape
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.state import EwsState
+from outlook_emulator.ews.syncstate import SyncState, decode
+
+
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+    shape = parse_shape(request.find(M + "FolderShape"))
+    response = etree.Element(M + "SyncFolderHierarchyResponse")
+    messages = sub(response, M + "ResponseMessages")
+    try:
+        ref = _sync_root(ctx, request.find(M + "SyncFolderId"))
+        sync_el = request.find(M + "SyncState")
+        previous = decode(sync_el.text if sync_el is not None else None, ref.id, ref.mailbox.seq)
+    except EwsError as exc:
+        response_message(messages, "SyncFolderHierarchyResponseMessage", exc)
+        return response
+    following = SyncState(ref.id, ref.mailbox.seq, False, previous.base)
+    msg = response_message(messages, "SyncFolderHierarchyResponseMessage")
+    sub(msg, M + "SyncState", following.encode())
+    sub(msg, M + "IncludesLastFolderInRange", "true")
+    box = sub(msg, M + "Changes")
+    for child in walk(ref, deep=True):
+        changed_seq = child.folder.changed_seq if child.folder else 0
+        if previous.initial or changed_seq > previous.seq:
+            render_folder(sub(box, T + ("Create" if previous.initial else "Update")), child, shape)
+    return response
+
+
+def _sync_root(ctx: EwsContext, el: etree._Element | None) -> FolderRef:
+    if el is None or len(el) == 0:
+        return distinguished(ctx.mailbox_for(None), "msgfolderroot")
+    return resolve(ctx, el[0])

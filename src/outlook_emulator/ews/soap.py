@@ -1,0 +1,128 @@
+"""SOAP 1.1 envelopes, EWS response messages and SOAP faults.
+
+Namespaces, the ``ServerVersionInfo`` header every response carries, and the
+two ways EWS reports errors: a per-item ``ResponseMessage`` with
+``ResponseClass="Error"`` (the request was understood) and a SOAP fault (it
+was not: schema validation, server version, impersonation). References:
+``serverversioninfo.md``, ``responsecode.md``, ``responsemessage.md`` and
+"EWS schema versions in Exchange" in office-developer-exchange-docs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lxml import etree
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+M_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+E_NS = "http://schemas.microsoft.com/exchange/services/2006/errors"
+NSMAP = {"s": SOAP_NS, "m": M_NS, "t": T_NS}
+
+S = f"{{{SOAP_NS}}}"
+M = f"{{{M_NS}}}"
+T = f"{{{T_NS}}}"
+
+# Exchange Server 2016 CU23 (15.1.2507.6). Exchange 2016 answers with the
+# schema version string "V2017_07_11" from CU? onwards; clients treat it as
+# opaque and keep the version they asked for.
+SERVER_VERSION = {
+    "MajorVersion": "15",
+    "MinorVersion": "1",
+    "MajorBuildNumber": "2507",
+    "MinorBuildNumber": "6",
+    "Version": "V2017_07_11",
+}
+
+
+class EwsFault(Exception):
+    """A request the server rejects as a whole: answered with a SOAP fault (HTTP 500)."""
+
+    def __init__(self, code: str, message: str, client: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.client = client
+
+
+class EwsError(Exception):
+    """One response message fails: answered as ``ResponseClass="Error"`` with this code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    """Append a child element; ``tag`` is a Clark name such as ``T + "Subject"``."""
+    el = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def xml_datetime(value: datetime) -> str:
+    """An xs:dateTime in UTC with a trailing Z, the form Exchange sends."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def xml_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def envelope(body_child: etree._Element | None) -> bytes:
+    """Wrap a response element in an envelope whose header names the server version."""
+    env = etree.Element(S + "Envelope", nsmap=NSMAP)
+    header = sub(env, S + "Header")
+    etree.SubElement(header, T + "ServerVersionInfo", SERVER_VERSION)
+    body = sub(env, S + "Body")
+    if body_child is not None:
+        body.append(body_child)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def fault(code: str, message: str, client: bool = True) -> bytes:
+    """A SOAP fault as Exchange sends it: the EWS code in faultcode and in detail."""
+    env = etree.Element(S + "Envelope", nsmap=NSMAP)
+    header = sub(env, S + "Header")
+    etree.SubElement(header, T + "ServerVersionInfo", SERVER_VERSION)
+    body = sub(env, S + "Body")
+    flt = sub(body, S + "Fault")
+    # Exchange puts its own code, qualified by the types namespace, in faultcode.
+    faultcode = etree.SubElement(flt, "faultcode", nsmap={"a": T_NS})
+    faultcode.text = (
+        f"a:{code}" if code.startswith("Error") else ("s:Client" if client else "s:Server")
+    )
+    faultstring = sub(flt, "faultstring", message)
+    faultstring.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
+    detail = sub(flt, "detail")
+    e_code = etree.SubElement(detail, f"{{{E_NS}}}ResponseCode", nsmap={"e": E_NS})
+    e_code.text = code
+    e_msg = etree.SubElement(detail, f"{{{E_NS}}}Message", nsmap={"e": E_NS})
+    e_msg.text = message
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def response_message(
+    parent: etree._Element,
+    name: str,
+    error: EwsError | None = None,
+    message_xml: dict[str, str] | None = None,
+) -> etree._Element:
+    """Append ``m:<name>`` with its ResponseClass, ResponseCode and (for errors) the text."""
+    msg = sub(parent, M + name, ResponseClass="Error" if error else "Success")
+    if error is not None:
+        sub(msg, M + "MessageText", error.message)
+        sub(msg, M + "ResponseCode", error.code)
+        sub(msg, M + "DescriptiveLinkKey", "0")
+        if message_xml:
+            xml = sub(msg, M + "MessageXml")
+            for key, value in message_xml.items():
+                sub(xml, T + "Value", value, Name=key)
+    else:
+        sub(msg, M + "ResponseCode", "NoError")
+    return msg

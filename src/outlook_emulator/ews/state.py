@@ -1,0 +1,49 @@
+"""Caches an EwsApp keeps between requests, so paging stays cheap on big folders.
+
+Sorted views of a folder are reused until the mailbox changes (its change
+counter moves), so paging through 100,000 items sorts once, not per page.
+Everything here belongs to one EwsApp; two emulators in a process share nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+
+class EwsState:
+    """A small LRU of derived views, keyed by whatever identifies their inputs."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._views: OrderedDict[Hashable, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+        # item id -> the change sequence at which this server first saw the item. The tenant
+        # model keeps only an item's last change, but SyncFolderItems must tell a new item
+        # (Create) from a changed one (Update).
+        self._births: dict[str, int] = {}
+
+    def note_items(self, items: Iterable[tuple[str, int]]) -> None:
+        """Record (item id, change sequence) pairs; the first sighting of an id wins."""
+        with self._lock:
+            for item_id, seq in items:
+                self._births.setdefault(item_id, seq)
+
+    def born_after(self, item_id: str, seq: int) -> bool:
+        """Whether the item first appeared after change ``seq`` (unknown items: yes)."""
+        with self._lock:
+            return self._births.get(item_id, seq + 1) > seq
+
+    def view(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        value = build()
+        with self._lock:
+            self._views[key] = value
+            while len(self._views) > self._size:
+                self._views.popitem(last=False)
+        return value
