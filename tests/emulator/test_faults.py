@@ -1,0 +1,139 @@
+"""Throttling and fault injection in front of the emulator's protocol apps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from lxml import etree
+from tests.emulators import shared_dir
+
+from outlook_emulator.faults import FaultInjector, FaultRates, Limits
+from outlook_emulator.http import EmulatorServer, Request, Response
+
+
+class SlowApp:
+    """Answers every Graph or EWS path after a pause, so requests overlap."""
+
+    def __init__(self, pause: float = 0.0) -> None:
+        self.pause = pause
+
+    def handles(self, request: Request) -> bool:
+        return True
+
+    def __call__(self, request: Request) -> Response:
+        time.sleep(self.pause)
+        return Response.json({"value": [], "path": request.path})
+
+
+@pytest.fixture
+def serve() -> Iterator[callable]:
+    servers: list[EmulatorServer] = []
+
+    def start(injector: FaultInjector, pause: float = 0.0) -> str:
+        server = EmulatorServer([SlowApp(pause)], middleware=[injector])
+        server.start()
+        servers.append(server)
+        return server.base_url
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_fifth_concurrent_request_per_mailbox_is_throttled(serve) -> None:
+    injector = FaultInjector(limits=Limits(graph_concurrency=4))
+    base = serve(injector, pause=0.5)
+    statuses: list[int] = []
+    bodies: list[dict] = []
+
+    def call(user: str) -> None:
+        r = httpx.get(f"{base}/v1.0/users/{user}/messages", timeout=10)
+        statuses.append(r.status_code)
+        bodies.append(r.json())
+
+    threads = [threading.Thread(target=call, args=("alice",)) for _ in range(6)]
+    threads += [threading.Thread(target=call, args=("bob",)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(429) == 2  # alice's 5th and 6th; bob is not affected
+    refused = [b for b in bodies if "error" in b]
+    assert all(b["error"]["code"] == "ApplicationThrottled" for b in refused)
+    assert "MailboxConcurrency" in refused[0]["error"]["message"]
+    assert injector.stats.max_in_flight["graph:alice"] == 4
+    assert injector.stats.max_in_flight["graph:bob"] == 3
+
+
+def test_request_rate_limit_answers_retry_after_and_counts_batch_parts(serve) -> None:
+    injector = FaultInjector(limits=Limits(graph_requests=5, graph_window_seconds=60))
+    base = serve(injector)
+    for _ in range(5):
+        assert httpx.get(f"{base}/v1.0/users/alice/messages").status_code == 200
+    refused = httpx.get(f"{base}/v1.0/users/alice/messages")
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61
+    batch = {"requests": [{"id": str(i), "method": "GET", "url": "/me"} for i in range(3)]}
+    assert httpx.post(f"{base}/v1.0/$batch", json=batch).status_code == 200
+    assert injector.stats.requests["graph:-"] == 3
+
+
+def test_faults_are_reproducible_for_a_seed(serve) -> None:
+    rates = FaultRates(throttle=0.2, server_error=0.2, token_expiry=0.1, gone=0.1)
+
+    def sequence() -> list[int]:
+        base = serve(FaultInjector(rates=rates, seed=7))
+        return [
+            httpx.get(f"{base}/v1.0/users/a/messages/delta?$deltatoken=x").status_code
+            for _ in range(30)
+        ]
+
+    first, second = sequence(), sequence()
+    assert first == second
+    assert {429, 401, 410} <= set(first) and 200 in first
+    assert set(first) & {500, 503, 504}
+
+
+def test_reset_and_truncate_break_the_connection(serve) -> None:
+    base = serve(FaultInjector(rates=FaultRates(reset=1.0)))
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/v1.0/users/a/messages")
+    base = serve(FaultInjector(rates=FaultRates(truncate=1.0)))
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/v1.0/users/a/messages")
+
+
+def test_faults_are_set_and_read_over_http(serve) -> None:
+    injector = FaultInjector()
+    base = serve(injector)
+    r = httpx.put(f"{base}/_emulator/faults", json={"throttle": 1.0})
+    assert r.status_code == 200
+    assert httpx.get(f"{base}/v1.0/users/a/messages").status_code == 429
+    assert httpx.put(f"{base}/_emulator/faults", json={"throtle": 1}).status_code == 400
+    assert httpx.put(f"{base}/_emulator/faults", json={"throttle": 2}).status_code == 400
+    stats = httpx.get(f"{base}/_emulator/stats").json()
+    assert stats["faults"] == {"throttle": 1} and stats["retry_after_total"] >= 1
+
+
+def test_ews_busy_and_invalid_sync_state(serve) -> None:
+    base = serve(FaultInjector(rates=FaultRates(throttle=1.0, retry_after_seconds=2)))
+    r = httpx.post(f"{base}/EWS/Exchange.asmx", content=b"<x/>", headers={"X-AnchorMailbox": "a@b"})
+    assert r.status_code == 500
+    doc = etree.fromstring(r.content)
+    ns = {"t": "http://schemas.microsoft.com/exchange/services/2006/types"}
+    assert doc.findtext(".//t:ResponseCode", namespaces=ns) == "ErrorServerBusy"
+    assert doc.findtext(".//t:Value[@Name='BackOffMilliseconds']", namespaces=ns) == "2000"
+
+    base = serve(FaultInjector(rates=FaultRates(gone=1.0)))
+    body = b"<m:SyncFolderItems><m:SyncState>abc</m:SyncState></m:SyncFolderItems>"
+    r = httpx.post(f"{base}/EWS/Exchange.asmx", content=body)
+    envelope = etree.fromstring(r.content)
+    response = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
+    schema_file = shared_dir() / "reference" / "schemas" / "ews" / "messages.xsd"
+    if schema_file.exists():
+        schema = etree.XMLSchema(etree.parse(str(schema_file)))
+        assert schema.validate(response), schema.error_log.last_error
+    assert b"ErrorInvalidSyncStateData" in r.content
