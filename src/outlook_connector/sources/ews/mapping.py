@@ -1,0 +1,329 @@
+"""exchangelib items → index documents, through the shared builders in ``documents``.
+
+Pure functions: no network, no clock, no machine time zone. Every instant is
+converted to UTC from the offset the server sent; all-day events and task
+dates (which EWS stores as midnight in the user's zone) become dates at
+midnight UTC, so the same mailbox gives the same documents whatever machine
+runs the sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from outlook_connector import documents
+from outlook_connector.documents import Document
+
+# EWS CalendarItemType → the meeting_type values both sources write.
+MEETING_TYPES: dict[str, str] = {
+    "Single": "single",
+    "RecurringMaster": "recurring series",
+    "Exception": "exception",
+    "Occurrence": "occurrence",
+}
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SPECIAL_DAYS = {8: "day", 9: "weekday", 10: "weekend day"}
+_WEEK_INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "last"}
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+class UnmappableItem(Exception):
+    """The item cannot become a document; the reason goes to ``Page.skipped``."""
+
+
+def body_text(item: Any) -> str | None:
+    """The body as text: the server's text rendering, or ours of an HTML body."""
+    body = getattr(item, "body", None)
+    if not body:
+        return None
+    if type(body).__name__ == "HTMLBody":
+        from outlook_connector.extraction.markup import html_to_text
+
+        return html_to_text(str(body)) or None
+    return str(body).strip() or None
+
+
+def address(mailbox: Any) -> str | None:
+    """The SMTP address of an exchangelib Mailbox/Attendee/Member, if it has one."""
+    if mailbox is None:
+        return None
+    inner = getattr(mailbox, "mailbox", None)
+    if inner is not None:  # Attendee and Member wrap a Mailbox
+        mailbox = inner
+    value = getattr(mailbox, "email_address", None)
+    return value or None
+
+
+def addresses_of(values: Iterable[Any] | None) -> list[str | None]:
+    return [address(v) for v in values or ()]
+
+
+def utc(value: Any) -> dt.datetime | None:
+    """An aware datetime in UTC; a bare date becomes midnight UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            # EWS sends UTC ("Z") for every instant; a naive value is UTC too.
+            return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=dt.UTC)
+        return dt.datetime.fromtimestamp(value.timestamp(), tz=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
+
+
+def _plain_datetime(value: dt.datetime) -> dt.datetime:
+    """exchangelib's EWSDateTime as a standard library datetime (same instant)."""
+    return dt.datetime.fromtimestamp(value.timestamp(), tz=dt.UTC)
+
+
+def all_day_bound(value: Any, zone: Any) -> dt.datetime | None:
+    """Midnight UTC of the calendar day an all-day bound falls on in the event's zone.
+
+    EWS sends an all-day event's start and end as the instants of midnight in
+    the zone it was created in; the day is what users mean, so the document
+    keeps the day and drops the zone. Without a zone the UTC day is taken.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        instant = _plain_datetime(value)
+        local = instant
+        tz = _zoneinfo(zone)
+        if tz is not None:
+            local = instant.astimezone(tz)
+        # A bound a few hours before UTC midnight is midnight in a zone east of UTC.
+        day = local.date() if tz is not None else (instant + dt.timedelta(hours=12)).date()
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return utc(value)
+
+
+def _zoneinfo(zone: Any) -> dt.tzinfo | None:
+    """The standard library zone of an exchangelib EWSTimeZone, if it has one."""
+    if zone is None:
+        return None
+    key = getattr(zone, "key", None)
+    if not key:
+        return None
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(key)
+    except (KeyError, ValueError, OSError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _attachment_names(item: Any) -> list[str]:
+    return [a.name for a in getattr(item, "attachments", None) or () if getattr(a, "name", None)]
+
+
+def _lower_camel(value: str | None) -> str | None:
+    """``NotStarted`` → ``notStarted``: Graph's spelling of the same enumerations."""
+    if not value:
+        return None
+    return value[0].lower() + value[1:]
+
+
+def _conversation_id(item: Any) -> str | None:
+    value = getattr(item, "conversation_id", None)
+    return getattr(value, "id", None) or None
+
+
+def mail_document(item: Any, *, mailbox: str, object_type: str, folder: str | None) -> Document:
+    sender = address(getattr(item, "sender", None)) or address(getattr(item, "author", None))
+    return documents.mail_document(
+        id=item.id,
+        type=object_type,
+        mailbox=mailbox,
+        subject=getattr(item, "subject", None),
+        last_modified=utc(getattr(item, "last_modified_time", None)),
+        sender=sender,
+        to_recipients=addresses_of(getattr(item, "to_recipients", None)),
+        cc_recipients=addresses_of(getattr(item, "cc_recipients", None)),
+        bcc_recipients=addresses_of(getattr(item, "bcc_recipients", None)),
+        importance=getattr(item, "importance", None),
+        categories=list(getattr(item, "categories", None) or ()),
+        message=body_text(item),
+        received_at=utc(getattr(item, "datetime_received", None)),
+        sent_at=utc(getattr(item, "datetime_sent", None)),
+        conversation_id=_conversation_id(item),
+        folder=folder,
+        has_attachments=bool(getattr(item, "has_attachments", False)),
+        internet_message_id=getattr(item, "message_id", None),
+        attachment_names=_attachment_names(item),
+    )
+
+
+def contact_document(item: Any, *, mailbox: str) -> Document:
+    return documents.contact_document(
+        id=item.id,
+        mailbox=mailbox,
+        name=_contact_name(item),
+        last_modified=utc(item.last_modified_time),
+        email_addresses=[getattr(e, "email", None) for e in item.email_addresses or ()],
+        contact_numbers=[
+            n.phone_number for n in item.phone_numbers or () if getattr(n, "phone_number", None)
+        ],
+        company_name=item.company_name,
+        birthday=item.birthday,
+        job_title=item.job_title,
+        department=item.department,
+        notes=body_text(item),
+        categories=list(item.categories or ()),
+    )
+
+
+def _contact_name(item: Any) -> str | None:
+    name = _text(getattr(item, "display_name", None))
+    if name:
+        return name
+    parts = (getattr(item, "given_name", None), getattr(item, "surname", None))
+    return _text(" ".join(p for p in parts if p)) or _text(getattr(item, "subject", None))
+
+
+def distribution_list_document(item: Any, *, mailbox: str) -> Document:
+    return documents.distribution_list_document(
+        id=item.id,
+        mailbox=mailbox,
+        name=_text(item.display_name) or _text(getattr(item, "subject", None)),
+        last_modified=utc(item.last_modified_time),
+        email_addresses=addresses_of(item.members),
+    )
+
+
+def event_document(item: Any, *, mailbox: str, calendar: str | None) -> Document:
+    all_day = bool(item.is_all_day)
+    if all_day:
+        start = all_day_bound(item.start, getattr(item, "_start_timezone", None))
+        end = all_day_bound(item.end, getattr(item, "_end_timezone", None))
+    else:
+        start, end = utc(item.start), utc(item.end)
+    attendees = [
+        *addresses_of(item.required_attendees),
+        *addresses_of(item.optional_attendees),
+        *addresses_of(getattr(item, "resources", None)),
+    ]
+    return documents.event_document(
+        id=item.id,
+        mailbox=mailbox,
+        title=item.subject,
+        last_modified=utc(item.last_modified_time),
+        meeting_type=MEETING_TYPES.get(item.type or "", _lower_camel(item.type)),
+        organizer=address(item.organizer),
+        attendees=attendees,
+        start_date=start,
+        end_date=end,
+        is_all_day=all_day,
+        location=_text(item.location),
+        content=body_text(item),
+        recurrence=recurrence_text(item.recurrence),
+        calendar=calendar,
+        categories=list(item.categories or ()),
+        attachment_names=_attachment_names(item),
+    )
+
+
+def task_document(item: Any, *, mailbox: str, task_list: str | None) -> Document:
+    return documents.task_document(
+        id=item.id,
+        mailbox=mailbox,
+        title=item.subject,
+        last_modified=utc(item.last_modified_time),
+        status=_lower_camel(item.status),
+        importance=item.importance,
+        categories=list(item.categories or ()),
+        start_date=utc(item.start_date),
+        due_date=utc(item.due_date),
+        complete_date=utc(item.complete_date),
+        content=body_text(item),
+        owner=_text(item.owner),
+        task_list=task_list,
+        attachment_names=_attachment_names(item),
+    )
+
+
+def recurrence_text(recurrence: Any) -> str | None:
+    """A recurrence in words: "Every 2 weeks on Monday, Wednesday, from 2024-01-01 until ..."."""
+    if recurrence is None or recurrence.pattern is None:
+        return None
+    text = pattern_text(recurrence.pattern)
+    boundary = recurrence.boundary
+    if boundary is None:
+        return text
+    start = getattr(boundary, "start", None)
+    if start is not None:
+        text += f", from {_day(start)}"
+    end = getattr(boundary, "end", None)
+    number = getattr(boundary, "number", None)
+    if end is not None:
+        text += f" until {_day(end)}"
+    elif number:
+        text += f", {number} times"
+    return text
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
+
+
+def _every(interval: int | None, unit: str) -> str:
+    if not interval or interval == 1:
+        return f"Every {unit}"
+    return f"Every {interval} {unit}s"
+
+
+def _weekday(value: int | None) -> str:
+    if value is None:
+        return "?"
+    if value in _SPECIAL_DAYS:
+        return _SPECIAL_DAYS[value]
+    return _WEEKDAYS[(value - 1) % 7]
+
+
+def _month(value: int | None) -> str:
+    return _MONTHS[(value - 1) % 12] if value else "?"
+
+
+def pattern_text(pattern: Any) -> str:
+    kind = type(pattern).__name__
+    if kind == "DailyPattern":
+        return _every(pattern.interval, "day")
+    if kind == "WeeklyPattern":
+        days = ", ".join(_weekday(d) for d in _weekday_numbers(pattern.weekdays))
+        return f"{_every(pattern.interval, 'week')} on {days}"
+    if kind == "AbsoluteMonthlyPattern":
+        return f"{_every(pattern.interval, 'month')} on day {pattern.day_of_month}"
+    if kind == "RelativeMonthlyPattern":
+        which = _WEEK_INDEX.get(pattern.week_number, "?")
+        return f"{_every(pattern.interval, 'month')} on the {which} {_weekday(pattern.weekday)}"
+    if kind == "AbsoluteYearlyPattern":
+        return f"Every year on {_month(pattern.month)} {pattern.day_of_month}"
+    if kind == "RelativeYearlyPattern":
+        which = _WEEK_INDEX.get(pattern.week_number, "?")
+        return f"Every year on the {which} {_weekday(pattern.weekday)} of {_month(pattern.month)}"
+    interval = getattr(pattern, "interval", None)
+    unit = kind.replace("Regeneration", "").replace("Pattern", "").lower() or "time"
+    return f"Every {interval} {unit}(s) after completion" if interval else kind
+
+
+def _weekday_numbers(weekdays: Any) -> list[int]:
+    if weekdays is None:
+        return []
+    if isinstance(weekdays, int):
+        return [weekdays]
+    return [int(d) for d in weekdays]

@@ -1,0 +1,168 @@
+"""The two EWS calls a sync page is made of, shaped the way this source needs them.
+
+exchangelib's ``Folder.sync_items`` loops until the folder is fully synced and
+only then reveals the sync state, and it builds full item objects out of the
+SyncFolderItems answer (which fails on an item type it does not know). A page
+of ours must end with its own sync state, and one odd item must not stop a
+sync, so:
+
+* ``SyncPage`` makes one SyncFolderItems call with the IdOnly shape (the
+  operation cannot return bodies anyway) and keeps only ids and item types;
+* ``TextGetItem`` is GetItem with ``BodyType=Text``, so the server converts
+  HTML bodies to text as it does for Graph's ``outlook.body-content-type``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from exchangelib.errors import MalformedResponseError
+from exchangelib.folders.base import BaseFolder
+from exchangelib.items import CalendarItem, Item, Task
+from exchangelib.properties import ItemId
+from exchangelib.services import GetItem, SyncFolderItems
+from exchangelib.services.common import EWSAccountService
+from exchangelib.util import MNS, TNS, create_element
+
+ID_ONLY = "IdOnly"
+CREATE, UPDATE, DELETE = SyncFolderItems.CREATE, SyncFolderItems.UPDATE, SyncFolderItems.DELETE
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "create", "update" or "delete"
+    item_id: str
+    changekey: str | None = None
+    tag: str | None = None  # the item's element name, e.g. "Message", "CalendarItem"
+
+
+@dataclass
+class SyncResult:
+    changes: list[Change]
+    sync_state: str | None
+    last_page: bool
+
+
+class SyncPage(SyncFolderItems):
+    """One SyncFolderItems call; ``page()`` returns its changes and the state after them."""
+
+    def page(self, folder: Any, sync_state: str | None, max_changes: int) -> SyncResult:
+        changes: list[Change] = []
+        for change in self.call(
+            folder=folder,
+            shape=ID_ONLY,
+            additional_fields=None,
+            sync_state=sync_state,
+            ignore=None,
+            max_changes_returned=max_changes,
+            sync_scope="NormalItems",
+        ):
+            if isinstance(change, Exception):
+                raise change
+            if change is not None:
+                changes.append(change)
+        last = bool(self.includes_last_item_in_range)
+        # A server that hands back the same state without reaching the end would
+        # loop forever; exchangelib stops there too.
+        if self.sync_state == sync_state:
+            last = True
+        return SyncResult(changes=changes, sync_state=self.sync_state, last_page=last)
+
+    def _get_element_container(self, message: Any, name: Any = None) -> Any:
+        if message.find(f"{{{MNS}}}SyncState") is None:
+            # An error answer has no state; let the generic code raise its error.
+            return EWSAccountService._get_element_container(self, message=message, name=name)
+        return super()._get_element_container(message=message, name=name)
+
+    def _elem_to_obj(self, elem: Any) -> Change | None:
+        kind = self.change_types_map[elem.tag]
+        if kind == self.READ_FLAG_CHANGE:
+            return None  # read state is not indexed
+        if kind == DELETE:
+            id_elem = elem.find(ItemId.response_tag())
+            tag = None
+        else:
+            item_elem = elem[0]
+            id_elem = item_elem.find(ItemId.response_tag())
+            tag = item_elem.tag.rsplit("}", 1)[-1]
+        if id_elem is None or not id_elem.get("Id"):
+            raise MalformedResponseError("a SyncFolderItems change without an ItemId")
+        return Change(
+            kind=kind, item_id=id_elem.get("Id"), changekey=id_elem.get("ChangeKey"), tag=tag
+        )
+
+
+@dataclass(frozen=True)
+class UnknownItem:
+    """An item whose element name exchangelib has no class for."""
+
+    item_id: str | None
+    tag: str
+
+
+class TextGetItem(GetItem):
+    """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``."""
+
+    def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
+        payload = super().get_payload(items=items, additional_fields=additional_fields, shape=shape)
+        item_shape = payload.find(f"{{{MNS}}}ItemShape")
+        # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
+        body_type = create_element("t:BodyType")
+        body_type.text = "Text"
+        item_shape.insert(1, body_type)
+        return payload
+
+    def _elem_to_obj(self, elem: Any) -> Any:
+        try:
+            model = BaseFolder.item_model_from_tag(elem.tag)
+        except ValueError:
+            id_elem = elem.find(f"{{{TNS}}}ItemId")
+            return UnknownItem(
+                item_id=id_elem.get("Id") if id_elem is not None else None,
+                tag=elem.tag.rsplit("}", 1)[-1],
+            )
+        if model is CalendarItem:
+            # CalendarItem.from_xml turns all-day starts into dates using the
+            # event's time zone, or the machine's when the server sent none.
+            # Keep the instants; the mapping converts them without the machine.
+            return super(CalendarItem, CalendarItem).from_xml(elem=elem, account=self.account)
+        item = model.from_xml(elem=elem, account=self.account)
+        if model is Task:
+            _fix_task_dates(item, elem)
+        return item
+
+
+def _fix_task_dates(task: Any, elem: Any) -> None:
+    """Task start and due dates as the day the user picked.
+
+    EWS stores them as midnight in the user's zone and may send that instant
+    in UTC (``2024-04-30T22:00:00Z`` for 1 May in Berlin); exchangelib then
+    takes the UTC date, a day early. The nearest midnight is the day meant.
+    """
+    for name, tag in (("start_date", "StartDate"), ("due_date", "DueDate")):
+        raw = elem.find(f"{{{TNS}}}{tag}")
+        if raw is None or not raw.text:
+            continue
+        day = nearest_day(raw.text)
+        if day is not None:
+            setattr(task, name, day)
+
+
+def nearest_day(text: str) -> dt.date | None:
+    """The calendar day whose midnight is nearest to an xs:dateTime value."""
+    value = text.strip().replace("Z", "+00:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        if parsed.utcoffset() != dt.timedelta(0):
+            return parsed.date()  # already in the user's zone: its date is the day
+        parsed = parsed.replace(tzinfo=None)
+    return (parsed + dt.timedelta(hours=12)).date()
+
+
+__all__ = ["CREATE", "DELETE", "UPDATE", "Change", "Item", "SyncPage", "SyncResult", "TextGetItem"]

@@ -1,0 +1,112 @@
+"""What the Exchange Server source needs from the configuration, and nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+EWS_PATH = "/EWS/Exchange.asmx"
+# SyncFolderItems accepts at most 512 changes per call (MaxChangesReturned).
+MAX_SYNC_PAGE = 512
+
+
+class _Password:
+    """Holds the password so that no repr, log line or traceback can show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+
+@dataclass(frozen=True)
+class EwsSettings:
+    exchange_server: str  # host, host:port or a full EWS URL
+    username: str
+    password: _Password = field(repr=True)
+    domain: str = ""
+    active_directory_server: str = ""
+    ssl_enabled: bool = False
+    ssl_ca: str | None = None  # PEM text
+    mailboxes: tuple[str, ...] | None = None
+    max_concurrent_mailboxes: int = 4
+    request_timeout: float = 60.0
+    page_size: int = 100
+    # NetBIOS name of the domain for NTLM ("CONTOSO"); derived from ``domain`` when not given.
+    netbios_domain: str | None = None
+    # How long exchangelib may keep retrying a throttled request before giving up.
+    max_retry_wait: float = 120.0
+
+    @classmethod
+    def from_config(cls, config: Any) -> EwsSettings:
+        """Read the attributes of the connector's configuration object."""
+        password = getattr(config, "password", None)
+        raw = password.reveal() if hasattr(password, "reveal") else (password or "")
+        mailboxes = getattr(config, "mailboxes", None)
+        return cls(
+            exchange_server=getattr(config, "exchange_server", None) or "",
+            username=getattr(config, "username", None) or "",
+            password=_Password(str(raw)),
+            domain=getattr(config, "domain", None) or "",
+            active_directory_server=getattr(config, "active_directory_server", None) or "",
+            ssl_enabled=bool(getattr(config, "ssl_enabled", False)),
+            ssl_ca=getattr(config, "ssl_ca", None),
+            mailboxes=tuple(m.strip().lower() for m in mailboxes if m.strip())
+            if mailboxes
+            else None,
+            max_concurrent_mailboxes=int(getattr(config, "max_concurrent_mailboxes", 4) or 4),
+            request_timeout=float(getattr(config, "request_timeout", 60.0) or 60.0),
+            page_size=int(getattr(config, "page_size", 100) or 100),
+            netbios_domain=getattr(config, "netbios_domain", None),
+        )
+
+    @property
+    def service_endpoint(self) -> str:
+        return service_endpoint(self.exchange_server)
+
+    @property
+    def ntlm_username(self) -> str:
+        return ntlm_username(self.username, self.netbios_domain or netbios_name(self.domain))
+
+    @property
+    def sync_page_size(self) -> int:
+        return max(1, min(self.page_size, MAX_SYNC_PAGE))
+
+
+def service_endpoint(exchange_server: str) -> str:
+    """The EWS URL: a full URL is used as is, a host or host:port gets https and the EWS path."""
+    value = exchange_server.strip()
+    if not value:
+        raise ValueError("exchange_server is empty")
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"exchange_server is not an http(s) URL: {value!r}")
+        if parts.path in ("", "/"):
+            return f"{parts.scheme}://{parts.netloc}{EWS_PATH}"
+        return value
+    return f"https://{value.rstrip('/')}{EWS_PATH}"
+
+
+def netbios_name(dns_domain: str) -> str:
+    """The default NetBIOS name of an AD domain: its first DNS label, upper case, 15 characters.
+
+    Active Directory proposes exactly this when a domain is created, and NTLM
+    expects the NetBIOS name rather than the DNS name.
+    """
+    label = dns_domain.strip().split(".", 1)[0]
+    return label.upper()[:15]
+
+
+def ntlm_username(username: str, domain: str) -> str:
+    """``DOMAIN\\user`` for NTLM; a name that already says its domain is kept as given."""
+    if "\\" in username or "@" in username or not domain:
+        return username
+    return f"{domain}\\{username}"

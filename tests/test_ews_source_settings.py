@@ -1,0 +1,83 @@
+"""How the Exchange Server source reads its configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from outlook_connector.sources.ews.settings import (
+    EwsSettings,
+    netbios_name,
+    ntlm_username,
+    service_endpoint,
+)
+
+
+class _Secret:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+
+@dataclass
+class _Config:
+    exchange_server: str = "mail.contoso.example"
+    active_directory_server: str = "dc1.contoso.example"
+    username: str = "svc-search"
+    password: _Secret = _Secret("s3cret-value")
+    domain: str = "contoso.example"
+    ssl_enabled: bool = True
+    ssl_ca: str | None = None
+    mailboxes: list[str] | None = None
+    max_concurrent_mailboxes: int = 3
+    request_timeout: float = 30.0
+    page_size: int = 2000
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("mail.contoso.example", "https://mail.contoso.example/EWS/Exchange.asmx"),
+        ("127.0.0.1:8443", "https://127.0.0.1:8443/EWS/Exchange.asmx"),
+        ("https://mail.contoso.example", "https://mail.contoso.example/EWS/Exchange.asmx"),
+        ("https://mail.example/ews/exchange.asmx", "https://mail.example/ews/exchange.asmx"),
+        ("http://127.0.0.1:8080/EWS/Exchange.asmx", "http://127.0.0.1:8080/EWS/Exchange.asmx"),
+    ],
+)
+def test_exchange_server_becomes_the_ews_url(given: str, url: str) -> None:
+    assert service_endpoint(given) == url
+
+
+def test_a_bad_exchange_server_is_refused() -> None:
+    with pytest.raises(ValueError):
+        service_endpoint("  ")
+    with pytest.raises(ValueError):
+        service_endpoint("ftp://mail.example")
+
+
+def test_ntlm_user_name() -> None:
+    assert netbios_name("contoso.example") == "CONTOSO"
+    assert netbios_name("averyveryverylongname.example") == "AVERYVERYVERYLO"
+    assert ntlm_username("svc", "CONTOSO") == "CONTOSO\\svc"
+    assert ntlm_username("OTHER\\svc", "CONTOSO") == "OTHER\\svc"
+    assert ntlm_username("svc@contoso.example", "CONTOSO") == "svc@contoso.example"
+
+
+def test_from_config_reads_the_shared_configuration() -> None:
+    settings = EwsSettings.from_config(_Config(mailboxes=[" Alice@Contoso.example ", ""]))
+    assert settings.service_endpoint == "https://mail.contoso.example/EWS/Exchange.asmx"
+    assert settings.ntlm_username == "CONTOSO\\svc-search"
+    assert settings.password.reveal() == "s3cret-value"
+    assert settings.mailboxes == ("alice@contoso.example",)
+    assert settings.sync_page_size == 512  # SyncFolderItems' limit
+    assert settings.ssl_enabled is True
+    assert settings.request_timeout == 30.0
+
+
+def test_the_password_never_shows() -> None:
+    settings = EwsSettings.from_config(_Config())
+    assert "s3cret-value" not in repr(settings)
+    assert "s3cret-value" not in str(settings)
