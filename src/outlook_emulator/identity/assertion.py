@@ -41,7 +41,8 @@ def check_assertion(app: Application, assertion: str, token_endpoint: str, now: 
         raise errors.bad_assertion("the assertion is not a well-formed JWT.") from exc
     cert = _certificate(app)
     known = _thumbprints(cert)
-    named = {k: parsed.header[k] for k in known if k in parsed.header}
+    # Padding is optional in the header (msal sends it), so compare without it.
+    named = {k: str(parsed.header[k]).rstrip("=") for k in known if k in parsed.header}
     if not named or any(known[k] != v for k, v in named.items()):
         raise errors.bad_assertion(
             "Key was not found. The certificate named by the x5t header is not registered "
