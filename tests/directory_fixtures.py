@@ -27,7 +27,6 @@ BULK_USERS = 1_100  # more than AD's MaxPageSize (1,000) and than two 500-entry 
 
 # The special cases every directory test relies on.
 ALICE = "alice@contoso.example"
-ALICE_GUID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DISABLED = "dave.disabled@contoso.example"
 SHARED = "helpdesk@contoso.example"
 ROOM = "room.blue@contoso.example"
@@ -64,7 +63,7 @@ def write_tenant(folder: Path, bulk_users: int = BULK_USERS) -> Path:
         f'username = "{SERVICE_USER}"',
         f'password = "{SERVICE_PASSWORD}"',
         "",
-        _user(ALICE, "Alice Example", id=ALICE_GUID, aliases=["a.example@contoso.example"]),
+        _user(ALICE, "Alice Example", aliases=["a.example@contoso.example"]),
         _user(DISABLED, "Dave Disabled", enabled="false"),
         _user(SHARED, "Help Desk", kind="shared"),
         _user(ROOM, "Blue Room", kind="room"),

@@ -17,7 +17,7 @@ from types import FrameType
 from outlook_emulator.directory.packages import DirectoryPackagesMissing
 from outlook_emulator.directory.process import DirectoryStartError
 from outlook_emulator.directory.runner import BACKENDS, start_directory
-from outlook_emulator.directory.tenant_users import TenantError
+from outlook_emulator.directory.tenant_users import TenantConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def command(args: argparse.Namespace) -> int:
         except DirectoryPackagesMissing as exc:
             print(f"outlook-emulator directory: {exc}", file=sys.stderr)
             return 2
-        except (DirectoryStartError, TenantError, ValueError) as exc:
+        except (DirectoryStartError, TenantConfigError, ValueError) as exc:
             print(f"outlook-emulator directory: {exc}", file=sys.stderr)
             return 1
         with directory:

@@ -27,8 +27,9 @@ from outlook_emulator.directory.packages import (
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess
 from outlook_emulator.directory.samba_dc import samba_unavailable_reason, start_samba
 from outlook_emulator.directory.slapd import start_slapd
-from outlook_emulator.directory.tenant_users import DirectoryTenant, read_directory_tenant
+from outlook_emulator.directory.tenant_users import read_directory_tenant
 from outlook_emulator.directory.tls import make_tls_files
+from outlook_emulator.tenant.model import Tenant
 
 Backend = Literal["samba", "slapd", "auto"]
 BACKENDS: tuple[str, ...] = ("auto", "samba", "slapd")
@@ -94,7 +95,7 @@ def start_directory(
 
 def _start(
     chosen: str,
-    tenant: DirectoryTenant,
+    tenant: Tenant,
     work: Path,
     temporary: bool,
     timeout: float,

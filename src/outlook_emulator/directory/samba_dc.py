@@ -23,8 +23,8 @@ from outlook_emulator.directory.entries import (
 from outlook_emulator.directory.info import DirectoryInfo
 from outlook_emulator.directory.packages import SAMBA_PACKAGES, missing_packages
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess, port_in_use
-from outlook_emulator.directory.tenant_users import DirectoryTenant
 from outlook_emulator.directory.tls import TlsFiles
+from outlook_emulator.tenant.model import Tenant
 
 HOST = "127.0.0.1"
 LDAP_PORT = 389
@@ -47,7 +47,7 @@ def samba_unavailable_reason() -> str | None:
 
 
 def start_samba(
-    tenant: DirectoryTenant, entries: list[UserEntry], work: Path, tls: TlsFiles, timeout: float
+    tenant: Tenant, entries: list[UserEntry], work: Path, tls: TlsFiles, timeout: float
 ) -> tuple[ServerProcess, DirectoryInfo]:
     if tenant.service_account is None:
         raise DirectoryStartError("the tenant has no [service_account] to bind with")
@@ -96,7 +96,7 @@ def _run(argv: list[str], log: Path, what: str) -> None:
         raise DirectoryStartError(f"{what} failed (exit {result.returncode}):\n{tail}")
 
 
-def _provision(tenant: DirectoryTenant, target: Path, log: Path) -> None:
+def _provision(tenant: Tenant, target: Path, log: Path) -> None:
     host_name = "dc1" if tenant.netbios_name.upper() != "DC1" else "dc2"
     # A throw-away administrator password: nothing uses the account, and the
     # value never leaves this process (samba-tool reads it from its argv).
@@ -148,7 +148,7 @@ def _configure(conf: Path, target: Path, tls: TlsFiles) -> None:
     conf.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _load(tenant: DirectoryTenant, entries: list[UserEntry], conf: Path, work: Path) -> None:
+def _load(tenant: Tenant, entries: list[UserEntry], conf: Path, work: Path) -> None:
     base = base_dn_for(tenant.domain)
     account = tenant.service_account
     assert account is not None

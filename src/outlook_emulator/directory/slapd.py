@@ -23,8 +23,8 @@ from outlook_emulator.directory.entries import DONT_EXPIRE_PASSWORD, NORMAL_ACCO
 from outlook_emulator.directory.info import DirectoryInfo
 from outlook_emulator.directory.ldif import ldif_record
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess, free_port
-from outlook_emulator.directory.tenant_users import DirectoryTenant
 from outlook_emulator.directory.tls import TlsFiles
+from outlook_emulator.tenant.model import Tenant
 
 HOST = "127.0.0.1"
 SCHEMA_DIR = Path("/etc/ldap/schema")
@@ -57,7 +57,7 @@ USER_CLASSES: list[str | bytes] = [
 
 
 def start_slapd(
-    tenant: DirectoryTenant, entries: list[UserEntry], work: Path, tls: TlsFiles, timeout: float
+    tenant: Tenant, entries: list[UserEntry], work: Path, tls: TlsFiles, timeout: float
 ) -> tuple[ServerProcess, DirectoryInfo]:
     account = tenant.service_account
     if account is None:
@@ -151,7 +151,7 @@ olcAccess: {{1}}to * by users read by * none
 """
 
 
-def _write_data(path: Path, tenant: DirectoryTenant, entries: list[UserEntry], base: str) -> None:
+def _write_data(path: Path, tenant: Tenant, entries: list[UserEntry], base: str) -> None:
     account = tenant.service_account
     assert account is not None
     first_dc = tenant.domain.split(".")[0]
