@@ -111,7 +111,7 @@ class IdentityApp:
         app = self.tenant.application(client_id)
         if app is None:
             raise errors.unknown_client(client_id, self.tenant.tenant_id)
-        resource = self._resource(form.get("scope", ""))
+        resource = self._resource(form.get("scope", ""), request.base_url)
         endpoint = f"{request.base_url}{request.path}"
         kind = self._authenticate(app, form, basic_secret, endpoint)
         token = self.tokens.issue(app, resource, kind)
@@ -123,13 +123,18 @@ class IdentityApp:
         }
         return Response.json(body, headers=_NO_STORE)
 
-    def _resource(self, scope: str) -> str:
+    def _resource(self, scope: str, own_root: str) -> str:
         if not scope:
             raise errors.missing_parameter("scope")
         scopes = scope.split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             raise errors.invalid_scope(scope)
         resource = scopes[0][: -len("/.default")]
+        if resource.rstrip("/") == own_root:
+            # In every Microsoft cloud, Graph's resource URI is that cloud's Graph
+            # root (https://graph.microsoft.us for US Government, ...); here the
+            # Graph root is this server, so its own address names Graph too.
+            return GRAPH_RESOURCE
         if resource not in _RESOURCES:
             raise errors.unknown_resource(resource, self.tenant.tenant_id)
         return resource
