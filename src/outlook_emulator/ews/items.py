@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from outlook_emulator.ews.occurrences import OCCURRENCE_MARK
 from outlook_emulator.ews.recurrence import write_recurrence
 from outlook_emulator.ews.shapes import Shape
 from outlook_emulator.ews.soap import T, sub, xml_bool, xml_datetime
@@ -353,6 +354,8 @@ _FREE_BUSY = {
 
 def _calendar_item_type(item: Item) -> str:
     assert isinstance(item, Event)
+    if OCCURRENCE_MARK in item.id:
+        return "Occurrence"
     if item.series_master_id:
         return "Exception"
     return "RecurringMaster" if item.recurrence else "Single"

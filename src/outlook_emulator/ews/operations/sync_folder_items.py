@@ -119,7 +119,11 @@ def _page(
 
 
 def _write_change(
-    box: etree._Element, change: _Change, previous: SyncState, render: RenderContext, state: EwsState
+    box: etree._Element,
+    change: _Change,
+    previous: SyncState,
+    render: RenderContext,
+    state: EwsState,
 ) -> None:
     if change.item is None:
         sub(sub(box, T + "Delete"), T + "ItemId", Id=change.item_id)
