@@ -174,7 +174,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print(f"no documents match {args.query!r}")
     for hit in hits:
-        print(f"{hit.score:6.2f}  [{hit.type}] {hit.title}  ({hit.mailbox})")
+        print(f"{hit.score:8.3g}  [{hit.type}] {hit.title}  ({hit.mailbox})")
         print(f"        {hit.snippet}")
     return EXIT_OK
 

@@ -96,7 +96,7 @@ _PEOPLE_FIELDS = (
     "owner",
     "attachment_names",
     "categories",
-    "parent_title",
+    "contact_numbers",
 )
 
 
