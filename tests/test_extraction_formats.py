@@ -274,3 +274,18 @@ def test_office_file_with_unknown_name_is_recognised(extractor: Extractor) -> No
 def test_mail_with_no_name_is_sniffed(extractor: Extractor) -> None:
     result = extractor.extract("attachment", None, make_eml(WORD))
     assert "Subject: Status report" in (result.text or "")
+
+
+def test_outlook_vcard_quoted_printable_is_decoded(extractor: Extractor) -> None:
+    card = ("BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ann Lee\r\n"
+            "NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=utf-8:Caf=C3=A9 with =0D=0A=\r\n"
+            f"{WORD} inside\r\nEND:VCARD\r\n").encode("ascii")
+    text = extractor.extract("contact.vcf", "text/x-vcard", card).text or ""
+    assert f"Note: Café with\n{WORD} inside" in text
+
+
+def test_winmail_dat_gives_a_specific_reason(extractor: Extractor) -> None:
+    tnef = b"\x78\x9f\x3e\x22" + b"\x00" * 64
+    result = extractor.extract("winmail.dat", "application/octet-stream", tnef)
+    assert result.text is None
+    assert result.reason == "Outlook TNEF (winmail.dat) attachments are not supported"

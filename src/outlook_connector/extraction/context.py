@@ -50,6 +50,10 @@ class ExtractionContext:
         self._parts.append(text)
         self._length += len(text)
 
+    @property
+    def emitted(self) -> bool:
+        return self._length > 0
+
     def emit_line(self, text: str | None) -> None:
         if text:
             self.emit(text)

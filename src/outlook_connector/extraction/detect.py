@@ -41,6 +41,8 @@ def sniff_magic(head: bytes) -> str | None:
         return "postscript"
     if head.startswith((b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"BZh")):
         return "archive"
+    if head.startswith(b"\x78\x9f\x3e\x22"):
+        return "tnef"
     if head.startswith((b"MZ", b"\x7fELF")):
         return "executable"
     return None

@@ -107,6 +107,9 @@ def _builtin_specs() -> list[FormatSpec]:
         _unsupported("executable", "executable", "executables and libraries have no text",
                      ("exe", "dll", "so", "msi", "iso", "dmg"),
                      ("application/x-msdownload",), family="executable"),
+        _unsupported("tnef", "Outlook TNEF (winmail.dat)",
+                     "Outlook TNEF (winmail.dat) attachments are not supported", ("tnef",),
+                     ("application/ms-tnef", "application/vnd.ms-tnef"), family="tnef"),
         _unsupported("binary", "binary file", "binary file of an unrecognised format", (), ()),
     ]
 

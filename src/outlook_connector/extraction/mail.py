@@ -50,10 +50,11 @@ def _split_parts(part: Message, bodies: list[Message], attachments: list[Message
         attachments.append(part)
         return
     if part.is_multipart():
-        children = part.get_payload()
+        payload = part.get_payload()
+        children = [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
         if part.get_content_type() == "multipart/alternative":
             children = _preferred_alternative(children)
-        for child in children if isinstance(children, list) else []:
+        for child in children:
             _split_parts(child, bodies, attachments)
         return
     if _is_attached(part) or part.get_content_maintype() != "text":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
 from outlook_connector.extraction.decode import declared_charset, decode_text
@@ -30,7 +31,7 @@ def extract_html(data: bytes, ctx: ExtractionContext) -> None:
     ctx.emit(html_to_text(decode_text(data, declared_charset(data))))
 
 
-def safe_xml_parser():  # type: ignore[no-untyped-def]
+def safe_xml_parser() -> Any:
     """An lxml parser that neither expands entities nor fetches DTDs or anything else."""
     from lxml import etree
 
@@ -46,7 +47,7 @@ def safe_xml_parser():  # type: ignore[no-untyped-def]
     )
 
 
-def parse_xml(data: bytes, label: str):  # type: ignore[no-untyped-def]
+def parse_xml(data: bytes, label: str) -> Any:
     from lxml import etree
 
     try:

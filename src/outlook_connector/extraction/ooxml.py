@@ -7,7 +7,8 @@ objects, so text boxes, grouped shapes and nested tables are not lost.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
 
 from outlook_connector.extraction.archive import checked_zip
 from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
@@ -22,9 +23,7 @@ _DRAWING_TAGS = {_A + "t": "", _A + "br": "\n"}
 _DRAWING_BREAKS = {_A + "p"}
 
 
-def walk_text(
-    element, tags: dict[str, str], breaks: set[str], ctx: ExtractionContext
-) -> None:  # type: ignore[no-untyped-def]
+def walk_text(element: Any, tags: dict[str, str], breaks: set[str], ctx: ExtractionContext) -> None:
     """Emit the text runs under an element, with a line break after each paragraph."""
     from lxml import etree
 
@@ -62,7 +61,7 @@ def extract_docx(data: bytes, ctx: ExtractionContext) -> None:
         walk_text(part, _WORD_TAGS, _WORD_BREAKS, ctx)
 
 
-def _header_footer_parts(document, first: bool) -> Iterable:  # type: ignore[no-untyped-def]
+def _header_footer_parts(document: Any, first: bool) -> Iterator[Any]:
     """Headers (first=True) or footers of all sections, each distinct part once."""
     seen: set[int] = set()
     for section in document.sections:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import zipfile
+from typing import Any
+
 from outlook_connector.extraction.archive import checked_zip
 from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
 from outlook_connector.extraction.markup import parse_xml
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 
 _PARAGRAPHS = {_TEXT + "p", _TEXT + "h"}
 _CELLS = {_TABLE + "table-cell", _TABLE + "covered-table-cell"}
@@ -22,7 +24,7 @@ _LABELS = {
 }
 
 
-def _emit_node(node, ctx: ExtractionContext) -> None:  # type: ignore[no-untyped-def]
+def _emit_node(node: Any, ctx: ExtractionContext) -> None:
     """Depth-first text of a node, with ODF's space, tab and line-break elements honoured."""
     stack = [(node, False)]
     while stack:
@@ -46,7 +48,7 @@ def _emit_node(node, ctx: ExtractionContext) -> None:  # type: ignore[no-untyped
         stack.extend((child, False) for child in reversed(element))
 
 
-def _separator(element) -> str | None:  # type: ignore[no-untyped-def]
+def _separator(element: Any) -> str | None:
     """What follows an element: paragraphs end lines, except inside a table cell."""
     tag = element.tag
     if tag in _PARAGRAPHS:
@@ -59,7 +61,7 @@ def _separator(element) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _check_not_encrypted(archive, label: str) -> None:  # type: ignore[no-untyped-def]
+def _check_not_encrypted(archive: zipfile.ZipFile, label: str) -> None:
     try:
         manifest = archive.read("META-INF/manifest.xml")
     except KeyError:

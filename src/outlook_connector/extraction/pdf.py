@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
 
@@ -25,7 +26,7 @@ def extract_pdf(data: bytes, ctx: ExtractionContext) -> None:
         raise ExtractionFailed(f"PDF uses an unsupported feature: {exc}") from exc
 
 
-def _unlock(reader) -> None:  # type: ignore[no-untyped-def]
+def _unlock(reader: Any) -> None:
     """Many PDFs are encrypted only to restrict printing; they open with an empty password."""
     from pypdf import PasswordType
 
