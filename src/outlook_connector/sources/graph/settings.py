@@ -25,6 +25,19 @@ KNOWN_LOGIN_HOSTS = frozenset(
     }
 )
 
+# Graph's hosts in Microsoft's clouds; each is also the resource the token is
+# asked for. Any other host (a proxy, an emulator) serves the global service's
+# API, so its tokens are asked for the global resource.
+KNOWN_GRAPH_HOSTS = frozenset(
+    {
+        "graph.microsoft.com",
+        "graph.microsoft.us",
+        "dod-graph.microsoft.us",
+        "microsoftgraph.chinacloudapi.cn",
+    }
+)
+GLOBAL_GRAPH_RESOURCE = "https://graph.microsoft.com"
+
 
 class SecretValue(Protocol):
     def reveal(self) -> str: ...
@@ -105,7 +118,9 @@ class GraphSettings:
 
     @property
     def scope(self) -> str:
-        return f"{self.graph_root}/.default"
+        host = (urlsplit(self.graph_url).hostname or "").lower()
+        resource = self.graph_root if host in KNOWN_GRAPH_HOSTS else GLOBAL_GRAPH_RESOURCE
+        return f"{resource}/.default"
 
     @property
     def is_known_cloud(self) -> bool:
