@@ -142,7 +142,7 @@ objectClass: olcMdbConfig
 olcDatabase: {{1}}mdb
 olcSuffix: {base}
 olcDbDirectory: {work}/db
-olcDbMaxSize: 1073741824
+olcDbMaxSize: 268435456
 olcDbIndex: objectClass eq
 olcDbIndex: mail eq,pres
 olcSizeLimit: size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
