@@ -1,0 +1,49 @@
+"""Run the connector the way users do: the command line, a config file, the emulator's URLs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.tenants import CLIENT_ID, CLIENT_SECRET, TENANT_ID
+
+
+def cloud_config(path: Path, emulator: dict[str, Any], index: Path, extra: str = "") -> Path:
+    path.write_text(
+        f'tenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
+        f'graph_url = "{emulator["graph_url"]}"\nlogin_url = "{emulator["login_url"]}"\n'
+        f'ssl_ca = "{emulator["ca_cert"]}"\n{extra}\n[index]\npath = "{index}"\n'
+    )
+    return path
+
+
+def connector(
+    *args: str, check: bool = False, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "outlook_connector.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"outlook-connector {' '.join(args)} exited {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def sync_json(config: Path, *extra: str) -> dict[str, Any]:
+    result = connector("sync", "--config", str(config), "--json", *extra)
+    assert result.returncode in (0, 1), result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def export(config: Path) -> dict[str, dict[str, Any]]:
+    out = connector("export", "--config", str(config), check=True).stdout
+    return {doc["id"]: doc for doc in map(json.loads, out.splitlines())}
