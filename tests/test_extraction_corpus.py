@@ -98,3 +98,18 @@ def test_mail_inside_mail_comes_back_as_nested_attachments(
         inner = next(n for n in outer.nested if n.name.endswith(".msg"))
         assert extractor.extract(inner.name, inner.content_type, inner.data,
                                  depth=inner.depth).text
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("msg/msgreader/test/nonUnicodeCP932.msg", "日本語 Non Unicode タイトル"),
+        ("msg/msgreader/test/contactAnsi.msg", "Email: test@example.com"),
+        ("msg/msgreader/test/contactAnsi.msg", "イグザンプル"),
+        ("msg/msgreader/test/Hello +CJK.msg", "Subject: Hello"),
+    ],
+)
+def test_outlook_items_keep_their_fields_and_code_page(
+    results: dict[str, ExtractionResult], path: str, expected: str
+) -> None:
+    assert expected in (results[path].text or "")
