@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import io
 import os
+import pickle
 import signal
 import threading
 import time
@@ -248,3 +249,10 @@ def test_is_extractable_decides_before_download(
     name: str, content_type: str | None, size: int | None, expected: bool
 ) -> None:
     assert is_extractable(name, content_type, size) is expected
+
+
+def test_a_handler_workers_cannot_import_is_rejected_up_front() -> None:
+    registry = default_registry()
+    registry.register(FormatSpec("inline", "inline", lambda data, ctx: None, ("inline",)))
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        Extractor(registry=registry)

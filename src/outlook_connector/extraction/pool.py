@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import queue
 import signal
 import socket
@@ -38,7 +39,7 @@ class _Worker:
     multiprocessing would re-run the caller's main script in every worker.
     """
 
-    def __init__(self, registry: FormatRegistry, limits: ExtractionLimits) -> None:
+    def __init__(self, setup: bytes) -> None:
         parent_end, child_end = socket.socketpair()
         env = dict(os.environ)
         # The worker imports registered handlers by name, so it needs the caller's import path.
@@ -54,7 +55,7 @@ class _Worker:
                 start_new_session=True,  # a terminal's Ctrl-C goes to the parent alone
             )
         self.conn = Connection(parent_end.detach())
-        self.conn.send((registry, limits))
+        self.conn.send_bytes(setup)
 
     def run(self, spec: FormatSpec, request: tuple[str, str | None, int], data: bytes,
             limits: ExtractionLimits) -> tuple[ExtractionResult, bool]:
@@ -117,6 +118,8 @@ class Extractor:
             raise ValueError("workers must be at least 1")
         self.limits = limits
         self.registry = registry if registry is not None else default_registry()
+        # Pickled once, here, so that a handler workers cannot import fails now, not later.
+        self._setup = pickle.dumps((self.registry, limits))
         self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
         for _ in range(workers):
             self._idle.put(None)  # a free slot; its process starts on first use
@@ -165,7 +168,7 @@ class Extractor:
             if slot is None or not slot.alive():
                 if slot is not None:
                     self._forget(slot)
-                slot = _Worker(self.registry, self.limits)
+                slot = _Worker(self._setup)
                 self._live.append(slot)
             return slot
 

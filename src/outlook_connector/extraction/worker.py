@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 import resource
 import signal
@@ -87,7 +88,7 @@ def serve() -> None:
     """
     conn = Connection(int(sys.argv[1]))
     try:
-        registry, limits = conn.recv()
+        registry, limits = pickle.loads(conn.recv_bytes())
     except (EOFError, OSError):
         return
     worker_main(conn, registry, limits)
