@@ -55,7 +55,7 @@ def harness(handler: Callable[[httpx.Request], httpx.Response], **settings: obje
     sleeps: list[float] = []
     tokens = FakeTokens()
     client = GraphClient(
-        GraphSettings(tenant_id="t", client_id="c", graph_url=GRAPH, **settings),  # type: ignore[arg-type]
+        GraphSettings(tenant_id="t", client_id="c", graph_url=GRAPH, **settings),  # type: ignore
         tokens,  # type: ignore[arg-type]
         transport=httpx.MockTransport(recording),
         sleep=sleeps.append,

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import documents
-from ..base import Collection, Mailbox, MailboxUnavailable
+from ..base import Collection, Mailbox
 from .client import GraphClient
-from .errors import GraphError, for_mailbox
+from .errors import GraphError, is_mailbox_missing
 from .paths import segment, slot_key, user_path
 
 # Child contact folders are followed this deep (Outlook nests rarely past 2).
@@ -16,7 +16,11 @@ MAX_FOLDER_DEPTH = 10
 
 
 def mail_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:
-    """The well-known folders that exist; a mailbox without an archive folder has no archive."""
+    """The well-known folders that exist; a mailbox without an archive folder has no archive.
+
+    Every mailbox has an inbox: when even that is not found, the mailbox
+    itself cannot be read.
+    """
     found = []
     for name, label in documents.MAIL_FOLDER_TYPES.items():
         try:
@@ -26,10 +30,8 @@ def mail_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:
                 mailbox=slot_key(mailbox),
             )
         except GraphError as exc:
-            if exc.is_not_found and not _is_mailbox_error(
-                for_mailbox(exc, mailbox.address, "mail")
-            ):
-                continue  # this well-known folder does not exist here
+            if exc.is_not_found and name != "inbox" and not is_mailbox_missing(exc):
+                continue
             raise
         found.append(
             Collection(
@@ -40,10 +42,6 @@ def mail_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:
             )
         )
     return found
-
-
-def _is_mailbox_error(error: Exception) -> bool:
-    return isinstance(error, MailboxUnavailable)
 
 
 def contact_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:

@@ -25,7 +25,6 @@ _NO_MAILBOX_CODES = frozenset(
     {
         "mailboxnotenabledforrestapi",
         "mailboxnotsupportedforrestapi",
-        "erroritemnotfound",
         "errornonexistentmailbox",
         "errorinvaliduser",
         "resourcenotfound",
@@ -34,6 +33,8 @@ _NO_MAILBOX_CODES = frozenset(
         "errormailboxstoreunavailable",
     }
 )
+# Not found: the user, or the folder or item asked for (Graph says ErrorItemNotFound for both).
+_NOT_FOUND_CODES = _NO_MAILBOX_CODES | {"erroritemnotfound", "errorfoldernotfound"}
 
 
 class GraphError(SourceError):
@@ -78,6 +79,11 @@ def for_mailbox(error: GraphError, mailbox: str, kind: str) -> Exception:
         return CursorExpired(f"{mailbox}: the {kind} sync token has expired ({error.code or 410})")
     if error.is_access_denied:
         return MailboxUnavailable(f"{mailbox}: {permission_message(kind, error)}")
-    if error.is_not_found and error.code.lower() in _NO_MAILBOX_CODES:
+    if error.is_not_found and error.code.lower() in _NOT_FOUND_CODES:
         return MailboxUnavailable(f"{mailbox}: no mailbox can be read ({error})")
     return error
+
+
+def is_mailbox_missing(error: GraphError) -> bool:
+    """The reply says the user has no mailbox (rather than that a folder is missing)."""
+    return error.is_not_found and error.code.lower() in _NO_MAILBOX_CODES

@@ -112,7 +112,7 @@ class GraphSettings:
 
     @property
     def graph_root(self) -> str:
-        """Scheme and host of Graph: https://graph.microsoft.us/v1.0 → https://graph.microsoft.us."""
+        """Scheme and host: https://graph.microsoft.us/v1.0 → https://graph.microsoft.us."""
         parts = urlsplit(self.graph_url)
         return f"{parts.scheme}://{parts.netloc}"
 

@@ -47,11 +47,13 @@ class GraphSource:
         settings: GraphSettings,
         *,
         transport: httpx.BaseTransport | None = None,
+        tokens: TokenProvider | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``transport`` and ``tokens`` replace the network and the sign-in (for tests)."""
         self.settings = settings
         self._ca_bundle = CaBundleFile(settings.ssl_ca)
-        self._tokens = TokenProvider(settings, self._ca_bundle.path)
+        self._tokens = tokens or TokenProvider(settings, self._ca_bundle.path)
         self._client = GraphClient(settings, self._tokens, transport=transport, sleep=sleep)
         self._reader = ChangeReader(
             self._client, AttachmentLister(self._client, settings.max_attachment_size), settings

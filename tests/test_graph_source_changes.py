@@ -1,0 +1,270 @@
+"""Source behaviour on Graph replies the emulator does not produce on its own:
+removals, expired delta tokens, malformed items, missing folders and mailboxes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from outlook_connector.sources.base import (
+    Collection,
+    CursorExpired,
+    Mailbox,
+    MailboxUnavailable,
+    SourceError,
+)
+from outlook_connector.sources.graph import GraphSettings, GraphSource
+
+GRAPH = "https://graph.test/v1.0"
+BOX = Mailbox(address="alice@contoso.example", id="u1")
+INBOX = Collection("mail:inbox", "Inbox Mails", "Inbox", "f-inbox")
+CALENDAR = Collection("calendar:c1", "Calendar", "Calendar", "c1")
+
+
+class FakeTokens:
+    def token(self, *, force_refresh: bool = False) -> str:
+        return "token"
+
+    def close(self) -> None:
+        pass
+
+
+Route = Callable[[httpx.Request], httpx.Response]
+
+
+def source(route: Route, **settings: Any) -> GraphSource:
+    return GraphSource(
+        GraphSettings(tenant_id="t", client_id="c", graph_url=GRAPH, **settings),
+        transport=httpx.MockTransport(route),
+        tokens=FakeTokens(),  # type: ignore[arg-type]
+        sleep=lambda seconds: None,
+    )
+
+
+def ok(body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, json=body)
+
+
+def graph_error(status: int, code: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"code": code, "message": f"{code} message"}})
+
+
+def test_removed_items_become_deletions_and_malformed_ones_are_skipped() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1.0/users/u1/mailFolders/f-inbox/messages/delta"
+        assert "odata.maxpagesize=50" in request.headers["Prefer"]
+        assert "hasAttachments" in request.url.params["$select"]
+        return ok(
+            {
+                "value": [
+                    {"id": "m1", "subject": "kept"},
+                    {"id": "m2", "@removed": {"reason": "deleted"}},
+                    {"subject": "no id"},
+                    "not an object",
+                    {"id": "m3", "receivedDateTime": 12, "toRecipients": "junk"},
+                ],
+                "@odata.deltaLink": f"{GRAPH}/users/u1/messages/delta?$deltatoken=d1",
+            }
+        )
+
+    with source(route, page_size=50) as graph:
+        [page] = list(graph.changes(BOX, INBOX, None))
+    assert [d["id"] for d in page.upserts] == ["m1", "m3"]
+    assert page.deletions == ["m2"]
+    assert [reason for _, reason in page.skipped] == ["the item has no id", "not a JSON object"]
+    assert page.complete and page.cursor and page.cursor.endswith("$deltatoken=d1")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        graph_error(410, "Gone"),
+        graph_error(400, "SyncStateNotFound"),
+        graph_error(400, "resyncRequired"),
+    ],
+)
+def test_an_expired_delta_link_asks_for_a_new_enumeration(reply: httpx.Response) -> None:
+    with source(lambda r: reply) as graph, pytest.raises(CursorExpired):
+        list(
+            graph.changes(
+                BOX, INBOX, f"{GRAPH}/users/u1/mailFolders/f-inbox/messages/delta?$deltatoken=old"
+            )
+        )
+
+
+def test_a_cursor_for_another_host_starts_over_instead_of_leaking_the_token() -> None:
+    with (
+        source(lambda r: pytest.fail("no request expected")) as graph,
+        pytest.raises(CursorExpired),
+    ):
+        list(graph.changes(BOX, INBOX, "https://elsewhere.test/v1.0/users/u1/messages/delta"))
+
+
+def test_a_mailbox_without_exchange_online_is_unavailable() -> None:
+    reply = graph_error(404, "MailboxNotEnabledForRESTAPI")
+    with source(lambda r: reply) as graph:
+        with pytest.raises(MailboxUnavailable, match="MailboxNotEnabledForRESTAPI"):
+            graph.collections(BOX)
+        with pytest.raises(MailboxUnavailable):
+            list(graph.changes(BOX, INBOX, None))
+
+
+def test_access_denied_names_the_permission_per_kind() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        if "/todo/" in request.url.path:
+            return graph_error(403, "ErrorAccessDenied")
+        if "/mailFolders/" in request.url.path:
+            return ok({"id": "f", "displayName": "Inbox"})
+        return ok({"value": []})
+
+    with source(route) as graph, pytest.raises(MailboxUnavailable, match="Tasks.Read.All"):
+        graph.collections(BOX)
+
+
+def test_a_missing_well_known_folder_is_left_out() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/mailFolders/archive"):
+            return graph_error(404, "ErrorFolderNotFound")
+        if "/mailFolders/" in request.url.path:
+            name = request.url.path.rsplit("/", 1)[1]
+            return ok({"id": f"id-{name}", "displayName": name.title()})
+        return ok({"value": []})
+
+    with source(route) as graph:
+        keys = [c.key for c in graph.collections(BOX)]
+    assert keys == ["mail:inbox", "mail:sentitems", "mail:junkemail"]
+
+
+def test_a_mailbox_without_an_inbox_cannot_be_read() -> None:
+    missing = graph_error(404, "ErrorItemNotFound")
+    with source(lambda r: missing) as graph, pytest.raises(MailboxUnavailable, match="no mailbox"):
+        graph.collections(BOX)
+
+
+def test_contact_folders_are_found_from_their_parent() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/users/u1/contactFolders"):
+            return ok(
+                {"value": [{"id": "cf1", "displayName": "Suppliers", "parentFolderId": "root"}]}
+            )
+        if path.endswith("/contactFolders/cf1/childFolders"):
+            return ok({"value": [{"id": "cf2", "displayName": "Europe", "parentFolderId": "cf1"}]})
+        if "/mailFolders/" in path:
+            return ok({"id": "f", "displayName": "Folder"})
+        return ok({"value": []})
+
+    with source(route) as graph:
+        contacts = [(c.key, c.name) for c in graph.collections(BOX) if c.object_type == "Contact"]
+    assert contacts == [
+        ("contacts:root", "Contacts"),
+        ("contacts:cf1", "Suppliers"),
+        ("contacts:cf2", "Europe"),
+    ]
+
+
+def test_throttled_delta_pages_are_retried() -> None:
+    replies = [
+        httpx.Response(
+            429, headers={"Retry-After": "1"}, json={"error": {"code": "TooManyRequests"}}
+        ),
+        ok({"value": [{"id": "m1"}], "@odata.deltaLink": f"{GRAPH}/x?$deltatoken=1"}),
+    ]
+    with source(lambda r: replies.pop(0)) as graph:
+        [page] = list(graph.changes(BOX, INBOX, None))
+    assert [d["id"] for d in page.upserts] == ["m1"]
+
+
+def test_calendar_rounds_end_with_a_modified_since_listing_and_resume_their_start() -> None:
+    seen: list[httpx.URL] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if "skip" not in str(request.url):
+            return ok(
+                {
+                    "value": [{"id": "e1", "type": "singleInstance", "subject": "One"}],
+                    "@odata.nextLink": f"{GRAPH}/users/u1/calendars/c1/events?$skip=1",
+                }
+            )
+        return ok({"value": [{"id": "e2", "type": "seriesMaster", "subject": "Two"}]})
+
+    with source(route) as graph:
+        pages = list(graph.changes(BOX, CALENDAR, None))
+        assert [d["meeting_type"] for p in pages for d in p.upserts] == [
+            "single",
+            "recurring series",
+        ]
+        first, last = pages
+        assert not first.complete and first.cursor and "#round=" in first.cursor
+        assert last.complete and last.cursor
+        checkpoint = httpx.URL(last.cursor)
+        assert checkpoint.path == "/v1.0/users/u1/calendars/c1/events"
+        assert checkpoint.params["$filter"].startswith("lastModifiedDateTime ge ")
+        # A round resumed from its page link ends with the same round start.
+        [resumed] = list(graph.changes(BOX, CALENDAR, first.cursor))
+    assert "#" not in str(seen[-1])
+    assert resumed.complete and resumed.cursor == last.cursor
+
+
+def test_attachment_listing_of_an_item_deleted_meanwhile_skips_the_item() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/attachments"):
+            return graph_error(404, "ErrorItemNotFound")
+        return ok(
+            {
+                "value": [{"id": "m1", "hasAttachments": True}, {"id": "m2"}],
+                "@odata.deltaLink": f"{GRAPH}/x?$deltatoken=1",
+            }
+        )
+
+    with source(route) as graph:
+        [page] = list(graph.changes(BOX, INBOX, None))
+    assert [d["id"] for d in page.upserts] == ["m2"]
+    assert [item for item, _ in page.skipped] == ["m1"]
+
+
+def test_unknown_collection_kind_is_an_error() -> None:
+    with source(lambda r: ok({})) as graph, pytest.raises(SourceError):
+        list(graph.changes(BOX, Collection("notes:1", "Note", "Notes"), None))
+
+
+def test_reference_attachments_have_no_content_and_item_attachments_are_mime() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/attachments"):
+            return ok(
+                {
+                    "value": [
+                        {
+                            "@odata.type": "#microsoft.graph.referenceAttachment",
+                            "id": "a1",
+                            "name": "link",
+                        },
+                        {
+                            "@odata.type": "#microsoft.graph.itemAttachment",
+                            "id": "a2",
+                            "name": "fwd",
+                            "size": 9,
+                        },
+                    ]
+                }
+            )
+        if request.url.path.endswith("/attachments/a2/$value"):
+            return httpx.Response(200, content=b"Subject: x\r\n\r\nbody")
+        return ok(
+            {"value": [{"id": "m1", "hasAttachments": True}], "@odata.deltaLink": f"{GRAPH}/x?d=1"}
+        )
+
+    with source(route) as graph:
+        [page] = list(graph.changes(BOX, INBOX, None))
+        link, item = page.attachments
+        with pytest.raises(SourceError):
+            link.fetch()
+        assert item.content_type == "message/rfc822"
+        assert item.fetch() == b"Subject: x\r\n\r\nbody"
+    assert page.upserts[0]["attachment_names"] == ["link", "fwd"]
+    assert json.dumps(page.upserts)  # documents are plain JSON
