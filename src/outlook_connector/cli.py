@@ -112,6 +112,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = _config(args)
     print("configuration: ok")
+    _print_rules_plan(config)
     source = create_source(config)
     try:
         results = source.check()
@@ -121,6 +122,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         mark = "ok " if result.ok else "FAIL"
         print(f"{mark} {result.name}" + (f": {result.detail}" if result.detail else ""))
     return EXIT_OK if all(r.ok for r in results) else EXIT_PARTIAL
+
+
+def _print_rules_plan(config: Config) -> None:
+    plan = config.advanced_rules.plan()
+    for rule in config.rules.rules:
+        plan.append((f"rules[{rule.position}]: {rule.describe()}", "locally, on each document"))
+    if not plan:
+        print("rules: none (everything is synced)")
+        return
+    print("rules:")
+    for rule_name, where in plan:
+        print(f"  {rule_name}: {where}")
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
