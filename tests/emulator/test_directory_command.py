@@ -73,8 +73,12 @@ def running_command(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[st
         yield proc, json.loads(line)
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+            proc.terminate()  # lets the command stop its server and remove its files
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 def mail_addresses(info: dict[str, object], user: str, password: str) -> set[str]:

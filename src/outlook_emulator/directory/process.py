@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import errno
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+PR_SET_PDEATHSIG = 1  # prctl(2) option
 
 
 class DirectoryStartError(RuntimeError):
@@ -33,11 +38,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when our process ends.
+
+    Without it, a server whose starter was killed (SIGKILL, a crashed test run)
+    would keep its ports and files forever.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class ServerProcess:
     """A server run in the foreground in its own process group, logging to a file.
 
-    Its stdin is a pipe we hold: Samba in interactive mode exits when stdin
-    closes, so it cannot outlive us even if we are killed without cleanup.
+    It cannot outlive us: Linux signals it when we end (``_die_with_parent``),
+    and Samba in interactive mode also exits when its stdin, a pipe we hold,
+    closes.
     """
 
     def __init__(self, argv: list[str], log_path: Path, env: dict[str, str] | None = None):
@@ -51,6 +68,7 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 env=env,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
 
     def wait_listening(self, host: str, port: int, timeout: float) -> None:
