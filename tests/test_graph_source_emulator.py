@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -535,3 +537,56 @@ def test_the_ca_bundle_file_is_removed_at_close(emulator: dict[str, Any]) -> Non
     graph.close()
     graph.close()
     assert not path.exists()
+
+
+def _control(info: dict[str, Any], method: str, path: str, **kwargs: Any) -> str:
+    base = info["graph_url"].rsplit("/v1.0", 1)[0]
+    context = ssl.create_default_context(cafile=info["ca_cert"])
+    with httpx.Client(verify=context, trust_env=False) as client:
+        response = client.request(method, f"{base}/_emulator/mailboxes/{ALICE}/{path}", **kwargs)
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def test_incremental_rounds_bring_new_changed_moved_and_deleted_items(
+    tenant: tuple[Path, dict[str, EmailMessage]],
+) -> None:
+    with running_emulator(tenant[0]) as info, GraphSource(_settings(info)) as graph:
+        alice = _mailbox(graph, ALICE)
+        inbox = _collection(graph, alice, "mail:inbox")
+        archive = _collection(graph, alice, "mail:archive")
+        first = {d["title"]: d["id"] for p in _round(graph, alice, inbox) for d in p.upserts}
+        inbox_cursor = _round(graph, alice, inbox)[-1].cursor
+        archive_cursor = _round(graph, alice, archive)[-1].cursor
+        new = _mail("Fresh news", "carol.jones@fabrikam.example", [ALICE], "new\n")
+        _control(info, "PUT", "inbox/fresh.eml", content=new.as_bytes())
+        _control(info, "DELETE", "inbox/welcome.eml")
+        _control(info, "POST", "move", json={"from": "inbox/third.eml", "to": "archive/third.eml"})
+
+        pages = _round(graph, alice, inbox, inbox_cursor)
+        assert [d["title"] for p in pages for d in p.upserts] == ["Fresh news"]
+        deleted = sorted(i for p in pages for i in p.deletions)
+        assert deleted == sorted([first["Welcome aboard"], first["Third"]])
+        moved = [d for p in _round(graph, alice, archive, archive_cursor) for d in p.upserts]
+        # Immutable ids: the moved mail keeps its id in its new folder.
+        assert [(d["title"], d["id"], d["type"]) for d in moved] == [
+            ("Third", first["Third"], "Archive Mails")
+        ]
+
+
+def test_incremental_calendar_round_brings_a_new_event(
+    tenant: tuple[Path, dict[str, EmailMessage]],
+) -> None:
+    with running_emulator(tenant[0]) as info, GraphSource(_settings(info)) as graph:
+        alice = _mailbox(graph, ALICE)
+        calendar = _collection(graph, alice, "calendar:", "Calendar")
+        checkpoint = _round(graph, alice, calendar)[-1].cursor
+        event = EVENTS_ICS.replace("planning-1@", "review-1@").replace(
+            "Quarterly planning", "Design review"
+        )
+        event = event.replace("LAST-MODIFIED:20240901T080000Z", "")
+        _control(info, "PUT", "calendar/review.ics", content=event.encode())
+        pages = _round(graph, alice, calendar, checkpoint)
+        titles = [d["title"] for p in pages for d in p.upserts]
+        assert "Design review" in titles
+        assert pages[-1].complete
