@@ -289,3 +289,17 @@ def test_winmail_dat_gives_a_specific_reason(extractor: Extractor) -> None:
     result = extractor.extract("winmail.dat", "application/octet-stream", tnef)
     assert result.text is None
     assert result.reason == "Outlook TNEF (winmail.dat) attachments are not supported"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"BMW quarterly figures for {WORD}\n",
+        f"MZ Holdings minutes: {WORD}\n",
+        f"ID3 tags explained, {WORD}\n",
+        f"Please find the file (it starts with %PDF-1.7) about {WORD}\n",
+    ],
+)
+def test_text_that_starts_like_a_signature_stays_text(extractor: Extractor, text: str) -> None:
+    result = extractor.extract("notes.txt", "text/plain", text.encode())
+    assert result.text == text.strip()

@@ -158,7 +158,7 @@ def test_text_is_cut_at_the_character_limit() -> None:
     with Extractor(limits) as extractor:
         result = extractor.extract("long.txt", None, b"abcdefghij" * 500)
     assert result.text == "abcdefghij" * 100
-    assert result.reason == "plain text text cut at 1,000 characters"
+    assert result.reason == "plain text: text cut at 1,000 characters"
 
 
 def test_oversized_attachment_is_not_extracted() -> None:

@@ -24,7 +24,22 @@ _MAIL_HEADER = re.compile(
 
 def sniff_magic(head: bytes) -> str | None:
     """A format (or container family) named by unambiguous magic bytes."""
-    if b"%PDF-" in head[:1024]:
+    found = _strong_magic(head)
+    if found:
+        return found
+    # Short signatures also open ordinary text ("BMW results", "MZ Ltd"): binary data only.
+    return None if looks_like_text(head) else _weak_magic(head)
+
+
+def _is_pdf(head: bytes) -> bool:
+    # Readers accept the header anywhere in the first KiB, after binary junk only:
+    # a text that mentions "%PDF-" is still a text.
+    offset = head.find(b"%PDF-", 0, 1024)
+    return offset == 0 or (offset > 0 and not looks_like_text(head[:offset]))
+
+
+def _strong_magic(head: bytes) -> str | None:
+    if _is_pdf(head):
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
@@ -32,17 +47,21 @@ def sniff_magic(head: bytes) -> str | None:
         return "ole"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith(b"%!PS"):
+        return "postscript"
+    if head.startswith(b"\x78\x9f\x3e\x22"):
+        return "tnef"
+    return None
+
+
+def _weak_magic(head: bytes) -> str | None:
     if image_kind(head):
         return "image"
     if head.startswith((b"ID3", b"OggS", b"fLaC")) or (head[:4] == b"RIFF" and head[8:12] in (
         b"WAVE", b"AVI ")) or head[4:8] == b"ftyp":
         return "media"
-    if head.startswith(b"%!PS"):
-        return "postscript"
     if head.startswith((b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"BZh")):
         return "archive"
-    if head.startswith(b"\x78\x9f\x3e\x22"):
-        return "tnef"
     if head.startswith((b"MZ", b"\x7fELF")):
         return "executable"
     return None

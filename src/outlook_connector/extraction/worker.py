@@ -60,7 +60,7 @@ def _finish(spec: FormatSpec, ctx: ExtractionContext) -> ExtractionResult:
     text = _tidy(ctx.text())
     notes = list(ctx.notes)
     if ctx.truncated:
-        notes.insert(0, f"{spec.label} text cut at {ctx.limits.max_extracted_chars:,} characters")
+        notes.insert(0, f"{spec.label}: text cut at {ctx.limits.max_extracted_chars:,} characters")
     if not text:
         notes.insert(0, f"{spec.label} contains no extractable text")
         return ExtractionResult(None, "; ".join(notes), ctx.nested)
