@@ -14,6 +14,7 @@ from icalendar import Calendar, Component
 from outlook_emulator.tenant import ids
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile, as_utc
 from outlook_emulator.tenant.htmltext import html_to_text
+from outlook_emulator.tenant.icalfast import read_simple
 from outlook_emulator.tenant.model import (
     Attachment,
     Attendee,
@@ -57,18 +58,13 @@ def parse_calendar(data: bytes, ctx: ItemContext, kind: Kind) -> tuple[list[Item
     the components left out."""
     if not data.strip():
         raise UnrepresentableFile("empty file")
-    try:
-        calendars = Calendar.from_ical(data, multiple=True)
-    except Exception as error:  # icalendar raises ValueError and friends on any broken line
-        raise UnrepresentableFile(f"not a readable iCalendar file: {error}") from error
-    components = [c for cal in calendars for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
+    components, timezones = _read(data)
     wanted = _WANTED[kind]
     chosen = [c for c in components if c.name == wanted]
     notes = _wrong_kind_notes(components, wanted, kind)
     if not chosen:
         found = ", ".join(sorted({c.name for c in components})) or "no VEVENT or VTODO"
         raise UnrepresentableFile(f"no {wanted} in a {kind} file ({found})")
-    timezones = [c for cal in calendars for c in cal.walk("VTIMEZONE")]
     build: Callable[..., Item] = _event if kind == "calendar" else _task
     masters = _master_ids(chosen, ctx)
     items: list[Item] = []
@@ -84,6 +80,19 @@ def parse_calendar(data: bytes, ctx: ItemContext, kind: Kind) -> tuple[list[Item
         item.source_bytes = data if len(chosen) == 1 else _alone(component, timezones)
         items.append(item)
     return items, notes
+
+
+def _read(data: bytes) -> tuple[list[Any], list[Component]]:
+    """The VEVENTs and VTODOs of the file, and its time zone definitions."""
+    simple = read_simple(data)
+    if simple is not None:
+        return simple, []
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except Exception as error:  # icalendar raises ValueError and friends on any broken line
+        raise UnrepresentableFile(f"not a readable iCalendar file: {error}") from error
+    components = [c for cal in calendars for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
+    return components, [c for cal in calendars for c in cal.walk("VTIMEZONE")]
 
 
 def _wrong_kind_notes(components: list[Component], wanted: str, kind: Kind) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Literal
 from outlook_emulator.tenant import ids
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile, as_utc, decode_text
 from outlook_emulator.tenant.htmltext import html_to_text
+from outlook_emulator.tenant.mimefast import Headers, read_plain
 from outlook_emulator.tenant.model import Attachment, EmailAddress, Message
 
 Importance = Literal["low", "normal", "high"]
@@ -31,16 +32,29 @@ Importance = Literal["low", "normal", "high"]
 _PARSER = BytesParser(policy=policy.compat32)
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|rif|antw)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _MSGID = re.compile(r"<[^<>\s]+>")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+# "Name <addr>" or a bare address: most address fields, read without the general parser.
+_SIMPLE_ADDRESS = re.compile(
+    r"\s*(?:([^<>\",;:()\\@]*?)\s*<([^<>\s\",;]+@[^<>\s\",;]+)>|([^<>\s\",;:()]+@[^<>\s\",;:()]+))\s*"
+)
 
 
 def parse_message(data: bytes, ctx: ItemContext) -> Message:
     """The message in ``data``; raises UnrepresentableFile when it is not a message at all."""
     if not data.strip():
         raise UnrepresentableFile("empty file")
-    mime = _PARSER.parsebytes(_without_bom(data))
-    if not mime.keys():
-        raise UnrepresentableFile("no RFC 5322 header fields: not a mail message")
-    return build_message(mime, data, ctx.entry_id(0), ctx.path, ctx.folder_id, ctx.file_time)
+    clean = _without_bom(data)
+    plain = read_plain(clean)
+    if plain is not None:
+        hdrs, text = plain
+        parts = _Parts(text=[text])
+    else:
+        mime = _PARSER.parsebytes(clean)
+        if not mime.keys():
+            raise UnrepresentableFile("no RFC 5322 header fields: not a mail message")
+        hdrs, parts = header_map(mime), _Parts()
+        _collect(mime, parts)
+    return build_message(hdrs, parts, data, ctx.entry_id(0), ctx.path, ctx.folder_id, ctx.file_time)
 
 
 def _without_bom(data: bytes) -> bytes:
@@ -53,14 +67,18 @@ def _without_bom(data: bytes) -> bytes:
 
 
 def build_message(
-    mime: MimePart, data: bytes, item_id: str, path: str, folder_id: str, fallback: datetime
+    hdrs: Headers,
+    parts: _Parts,
+    data: bytes,
+    item_id: str,
+    path: str,
+    folder_id: str,
+    fallback: datetime,
 ) -> Message:
-    """A Message from a parsed MIME tree (also used for messages attached to messages)."""
-    sent = _date(header_text(mime, "Date"))
-    received = _received_time(mime) or sent
-    parts = _Parts()
-    _collect(mime, parts)
-    sender_from = _addresses(mime, "From")
+    """A Message from its header fields and sorted MIME parts."""
+    sent = _date(header_text(hdrs, "Date"))
+    received = _received_time(hdrs) or sent
+    sender_from = _addresses(hdrs, "From")
     message = Message(
         id=item_id,
         path=path,
@@ -68,23 +86,23 @@ def build_message(
         created=received or fallback,
         last_modified=sent or fallback,
         source_bytes=data,
-        subject=header_text(mime, "Subject") or "",
+        subject=header_text(hdrs, "Subject") or "",
         from_=sender_from[0] if sender_from else None,
-        to=_addresses(mime, "To"),
-        cc=_addresses(mime, "Cc"),
-        bcc=_addresses(mime, "Bcc"),
-        reply_to=_addresses(mime, "Reply-To"),
+        to=_addresses(hdrs, "To"),
+        cc=_addresses(hdrs, "Cc"),
+        bcc=_addresses(hdrs, "Bcc"),
+        reply_to=_addresses(hdrs, "Reply-To"),
         sent=sent,
         received=received,
-        internet_message_id=_first_msgid(header_text(mime, "Message-ID")),
-        in_reply_to=_first_msgid(header_text(mime, "In-Reply-To")),
-        references=_MSGID.findall(header_text(mime, "References") or ""),
-        importance=_importance(mime),
-        categories=_keywords(header_text(mime, "Keywords")),
-        is_read=_is_read(mime),
-        item_class=_item_class(mime, parts),
+        internet_message_id=_first_msgid(header_text(hdrs, "Message-ID")),
+        in_reply_to=_first_msgid(header_text(hdrs, "In-Reply-To")),
+        references=_MSGID.findall(header_text(hdrs, "References") or ""),
+        importance=_importance(hdrs),
+        categories=_keywords(header_text(hdrs, "Keywords")),
+        is_read=_is_read(hdrs),
+        item_class=_item_class(parts),
     )
-    explicit_sender = _addresses(mime, "Sender")
+    explicit_sender = _addresses(hdrs, "Sender")
     message.sender = explicit_sender[0] if explicit_sender else message.from_
     message.conversation_id = conversation_id(message)
     message.body_html = _join(parts.html)
@@ -98,16 +116,28 @@ def build_message(
 # --- headers -----------------------------------------------------------------------------------
 
 
-def header_text(mime: MimePart, name: str) -> str | None:
+def header_map(mime: MimePart) -> Headers:
+    """The header fields by lower-case name, read once (Message.get scans every field)."""
+    hdrs: Headers = {}
+    # raw_items keeps raw 8-bit bytes as surrogate escapes, which _undo_surrogates reads as
+    # UTF-8 where they are; items() would turn them into replacement characters first.
+    for name, value in mime.raw_items():
+        hdrs.setdefault(name.lower(), []).append(str(value))
+    return hdrs
+
+
+def header_text(hdrs: Headers, name: str) -> str | None:
     """A header's value with RFC 2047 words decoded and folding removed; None when absent."""
-    raw = mime.get(name)
-    if raw is None:
+    values = hdrs.get(name.lower())
+    if not values:
         return None
-    return _decode_words(str(raw))
+    return _decode_words(values[0])
 
 
 def _decode_words(raw: str) -> str:
     raw = _undo_surrogates(raw)
+    if "=?" not in raw:
+        return " ".join(raw.split())
     try:
         chunks = decode_header(raw)
     except Exception:  # a malformed encoded word: keep the header as it stands
@@ -121,24 +151,45 @@ def _decode_words(raw: str) -> str:
 
 def _undo_surrogates(raw: str) -> str:
     # compat32 keeps raw 8-bit header bytes as surrogate escapes; most such headers are UTF-8.
-    if not any("\udc80" <= ch <= "\udcff" for ch in raw):
+    if raw.isascii() or not _SURROGATE.search(raw):
         return raw
     return decode_text(raw.encode("ascii", "surrogateescape"), None)
 
 
-def _addresses(mime: MimePart, name: str) -> list[EmailAddress]:
-    values = mime.get_all(name) or []
+def _addresses(hdrs: Headers, name: str) -> list[EmailAddress]:
+    values = hdrs.get(name.lower())
     result: list[EmailAddress] = []
-    try:
-        pairs = getaddresses([_undo_surrogates(str(v)) for v in values])
-    except Exception:
+    if not values:
         return result
+    pairs = _simple_addresses(values)
+    if pairs is None:
+        try:
+            pairs = getaddresses([_undo_surrogates(v) for v in values])
+        except Exception:  # an address list even the lenient parser cannot read
+            return result
     for display, address in pairs:
         address = address.strip().lower()
         if not address:
             continue
         result.append(EmailAddress(address=address, name=_decode_words(display) or None))
     return result
+
+
+def _simple_addresses(values: list[str]) -> list[tuple[str, str]] | None:
+    """The (name, address) pairs of plain address lists; None when any needs the full parser."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        if "=?" in value or not value.isascii():
+            return None
+        for chunk in value.split(","):
+            if not chunk.strip():
+                continue
+            match = _SIMPLE_ADDRESS.fullmatch(chunk)
+            if match is None:
+                return None
+            display, angle, bare = match.groups()
+            pairs.append((display or "", angle or bare))
+    return pairs
 
 
 def _date(value: str | None) -> datetime | None:
@@ -150,9 +201,9 @@ def _date(value: str | None) -> datetime | None:
         return None
 
 
-def _received_time(mime: MimePart) -> datetime | None:
+def _received_time(hdrs: Headers) -> datetime | None:
     # The top Received field is the last hop: the time the mailbox's server took the message.
-    received = mime.get_all("Received") or []
+    received = hdrs.get("received") or []
     for value in received[:1]:
         _, _, stamp = str(value).rpartition(";")
         return _date(stamp.strip())
@@ -166,11 +217,11 @@ def _first_msgid(value: str | None) -> str | None:
     return found.group(0) if found else value.strip() or None
 
 
-def _importance(mime: MimePart) -> Importance:
-    importance = (header_text(mime, "Importance") or "").strip().lower()
+def _importance(hdrs: Headers) -> Importance:
+    importance = (header_text(hdrs, "Importance") or "").strip().lower()
     if importance in ("high", "low", "normal"):
         return importance  # type: ignore[return-value]
-    priority = (header_text(mime, "X-Priority") or "").strip()[:1]
+    priority = (header_text(hdrs, "X-Priority") or "").strip()[:1]
     if priority in ("1", "2"):
         return "high"
     if priority in ("4", "5"):
@@ -182,9 +233,9 @@ def _keywords(value: str | None) -> list[str]:
     return [word.strip() for word in (value or "").split(",") if word.strip()]
 
 
-def _is_read(mime: MimePart) -> bool:
+def _is_read(hdrs: Headers) -> bool:
     # mbox-style "Status: RO" marks a read message; with no Status field the message counts as read.
-    status = header_text(mime, "Status")
+    status = header_text(hdrs, "Status")
     return status is None or "R" in status.upper()
 
 
@@ -305,7 +356,7 @@ def _join(chunks: list[str]) -> str | None:
 # --- classes and attachments -------------------------------------------------------------------
 
 
-def _item_class(mime: MimePart, parts: _Parts) -> str:
+def _item_class(parts: _Parts) -> str:
     for report in parts.reports:
         actions = re.findall(r"^\s*action\s*:\s*(\w+)", report, re.I | re.M)
         if any(a.lower() in ("delivered", "relayed", "expanded") for a in actions) and not any(
@@ -339,8 +390,16 @@ def _attachment(part: MimePart, position: int, owner: Message, fallback: datetim
     inner: Message | None = None
     if ctype == "message/rfc822":
         inner_mime = _PARSER.parsebytes(content)
+        inner_parts = _Parts()
+        _collect(inner_mime, inner_parts)
         inner = build_message(
-            inner_mime, content, attachment_id, owner.path, owner.folder_id, fallback
+            header_map(inner_mime),
+            inner_parts,
+            content,
+            attachment_id,
+            owner.path,
+            owner.folder_id,
+            fallback,
         )
     name = _filename(part) or _fallback_name(ctype, position, inner)
     content_id = part.get("Content-ID")
