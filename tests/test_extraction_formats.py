@@ -303,3 +303,37 @@ def test_winmail_dat_gives_a_specific_reason(extractor: Extractor) -> None:
 def test_text_that_starts_like_a_signature_stays_text(extractor: Extractor, text: str) -> None:
     result = extractor.extract("notes.txt", "text/plain", text.encode())
     assert result.text == text.strip()
+
+
+def _mail_with(attachment: EmailMessage | None, subject: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message.set_content(f"body of {subject}")
+    if attachment is not None:
+        message.add_attachment(attachment)  # message/rfc822
+    else:
+        message.add_attachment(f"innermost {WORD}".encode(), maintype="text",
+                               subtype="plain", filename="deep.txt")
+    return message
+
+
+def test_nested_mails_are_unpacked_level_by_level_up_to_max_depth() -> None:
+    from outlook_connector.extraction import ExtractionLimits
+
+    innermost = _mail_with(None, "level two")
+    outer = _mail_with(_mail_with(innermost, "level one"), "level zero")
+    with Extractor(ExtractionLimits(max_depth=2)) as extractor:
+        top = extractor.extract("outer.eml", "message/rfc822", outer.as_bytes())
+        assert [(n.content_type, n.depth) for n in top.nested] == [("message/rfc822", 1)]
+        assert "level one" not in (top.text or "")
+
+        one = top.nested[0]
+        middle = extractor.extract(one.name, one.content_type, one.data, depth=one.depth)
+        assert "Subject: level one" in (middle.text or "")
+        assert [(n.content_type, n.depth) for n in middle.nested] == [("message/rfc822", 2)]
+
+        two = middle.nested[0]
+        deepest = extractor.extract(two.name, two.content_type, two.data, depth=two.depth)
+        assert "Subject: level two" in (deepest.text or "")
+        assert deepest.nested == []
+        assert deepest.reason == "attachments nested deeper than 2 levels were skipped"
