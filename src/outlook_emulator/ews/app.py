@@ -62,15 +62,23 @@ class EwsApp:
         try:
             body = self._handle(request.body, result.user)
         except EwsFault as exc:
-            return Response.xml(fault(exc.code, exc.message, exc.client), status=500)
+            return Response.xml(fault(exc.code, exc.message, exc.details), status=500)
         return Response.xml(body)
 
     def _handle(self, raw: bytes, caller: str) -> bytes:
         try:
             env = etree.fromstring(raw, _PARSER)
         except etree.XMLSyntaxError as exc:
+            line, column = exc.position
+            violation = f"{exc.msg}."
             raise EwsFault(
-                "ErrorSchemaValidation", f"The request failed schema validation: {exc}."
+                "ErrorSchemaValidation",
+                f"The request failed schema validation: {violation}",
+                details={
+                    "LineNumber": str(line),
+                    "LinePosition": str(column),
+                    "Violation": violation,
+                },
             ) from None
         if env.tag != S + "Envelope":
             raise EwsFault(

@@ -271,6 +271,19 @@ def _received(item: Item) -> object:
     return item.created
 
 
+def _false(item: Item) -> str:
+    return "false"
+
+
+def _item_rights(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    # The service account reads; it never changes anything in the emulated store.
+    rights = sub(el, T + "EffectiveRights")
+    for tag in ("CreateAssociated", "CreateContents", "CreateHierarchy", "Delete", "Modify"):
+        sub(rights, T + tag, "false")
+    sub(rights, T + "Read", "true")
+    sub(rights, T + "ViewPrivateItems", "true")
+
+
 _ITEM_HEAD: list[Field] = [
     Field("item:MimeContent", _mime, in_all=False, in_find=False),
     Field("item:ItemId", _item_id, default=True),
@@ -285,7 +298,11 @@ _ITEM_HEAD: list[Field] = [
     Field("item:Categories", _categories),
     Field("item:Importance", _text("Importance", _importance)),
     Field("item:InReplyTo", _text("InReplyTo", lambda i: getattr(i, "in_reply_to", None))),
-    Field("item:IsDraft", _text("IsDraft", lambda i: "false")),
+    Field("item:IsSubmitted", _text("IsSubmitted", _false)),
+    Field("item:IsDraft", _text("IsDraft", _false)),
+    Field("item:IsFromMe", _text("IsFromMe", _false)),
+    Field("item:IsResend", _text("IsResend", _false)),
+    Field("item:IsUnmodified", _text("IsUnmodified", _false)),
     Field(
         "item:DateTimeSent", _when("DateTimeSent", lambda i: getattr(i, "sent", None) or i.created)
     ),
@@ -297,8 +314,10 @@ _ITEM_HEAD: list[Field] = [
         _text("HasAttachments", lambda i: xml_bool(bool(i.attachments))),
         default=True,
     ),
+    Field("item:Culture", _text("Culture", lambda i: "en-US")),
+    Field("item:EffectiveRights", _item_rights),
     Field("item:LastModifiedTime", _when("LastModifiedTime", lambda i: i.last_modified)),
-    Field("item:IsAssociated", _text("IsAssociated", lambda i: "false")),
+    Field("item:IsAssociated", _text("IsAssociated", _false)),
 ]
 
 
@@ -319,9 +338,21 @@ _MESSAGE: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
     Field("message:Sender", _single("Sender", _m(lambda m: m.sender or m.from_))),  # type: ignore[arg-type]
-    Field("message:ToRecipients", _recipients("ToRecipients", _m(lambda m: m.to)), default=True),  # type: ignore[arg-type]
-    Field("message:CcRecipients", _recipients("CcRecipients", _m(lambda m: m.cc)), default=True),  # type: ignore[arg-type]
-    Field("message:BccRecipients", _recipients("BccRecipients", _m(lambda m: m.bcc))),  # type: ignore[arg-type]
+    Field(
+        "message:ToRecipients",
+        _recipients("ToRecipients", _m(lambda m: m.to)),
+        default=True,
+        in_find=False,
+    ),  # type: ignore[arg-type]
+    Field(
+        "message:CcRecipients",
+        _recipients("CcRecipients", _m(lambda m: m.cc)),
+        default=True,
+        in_find=False,
+    ),  # type: ignore[arg-type]
+    Field(
+        "message:BccRecipients", _recipients("BccRecipients", _m(lambda m: m.bcc)), in_find=False
+    ),  # type: ignore[arg-type]
     Field("message:IsReadReceiptRequested", _text("IsReadReceiptRequested", lambda i: "false")),
     Field(
         "message:IsDeliveryReceiptRequested", _text("IsDeliveryReceiptRequested", lambda i: "false")
@@ -331,7 +362,7 @@ _MESSAGE: list[Field] = [
     Field("message:InternetMessageId", _text("InternetMessageId", lambda i: i.internet_message_id)),  # type: ignore[attr-defined]
     Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read)), default=True),  # type: ignore[attr-defined]
     Field("message:References", _text("References", lambda i: " ".join(i.references) or None)),  # type: ignore[attr-defined]
-    Field("message:ReplyTo", _recipients("ReplyTo", _m(lambda m: m.reply_to))),  # type: ignore[arg-type]
+    Field("message:ReplyTo", _recipients("ReplyTo", _m(lambda m: m.reply_to)), in_find=False),  # type: ignore[arg-type]
 ]
 
 _RESPONSE_TYPES = {
@@ -416,9 +447,9 @@ _CALENDAR: list[Field] = [
         "calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type), default=True
     ),
     Field("calendar:Organizer", _single("Organizer", _e(lambda e: e.organizer)), default=True),  # type: ignore[arg-type]
-    Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required")),
-    Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional")),
-    Field("calendar:Resources", _attendees("Resources", "resource")),
+    Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required"), in_find=False),
+    Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional"), in_find=False),
+    Field("calendar:Resources", _attendees("Resources", "resource"), in_find=False),
     Field("calendar:Recurrence", _recurrence),
     Field("calendar:DeletedOccurrences", _deleted_occurrences),
     Field(

@@ -24,9 +24,10 @@ S = f"{{{SOAP_NS}}}"
 M = f"{{{M_NS}}}"
 T = f"{{{T_NS}}}"
 
-# Exchange Server 2016 CU23 (15.1.2507.6). Exchange 2016 answers with the
-# schema version string "V2017_07_11" from CU? onwards; clients treat it as
-# opaque and keep the version they asked for.
+# Exchange Server 2016 CU23 (15.1.2507.6). Its Version attribute names the
+# server's internal schema version, not a RequestServerVersion value
+# (serverversioninfo.md: "Describes the EWS schema version"); clients keep
+# the version they asked for.
 SERVER_VERSION = {
     "MajorVersion": "15",
     "MinorVersion": "1",
@@ -39,11 +40,17 @@ SERVER_VERSION = {
 class EwsFault(Exception):
     """A request the server rejects as a whole: answered with a SOAP fault (HTTP 500)."""
 
-    def __init__(self, code: str, message: str, client: bool = True) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.client = client
+        # Children of t:MessageXml in the fault detail, e.g. LineNumber/LinePosition/Violation.
+        self.details = details or {}
 
 
 class EwsError(Exception):
@@ -85,8 +92,13 @@ def envelope(body_child: etree._Element | None) -> bytes:
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
 
-def fault(code: str, message: str, client: bool = True) -> bytes:
-    """A SOAP fault as Exchange sends it: the EWS code in faultcode and in detail."""
+def fault(code: str, message: str, details: dict[str, str] | None = None) -> bytes:
+    """A SOAP fault as Exchange sends it: the EWS code in faultcode and in detail.
+
+    The shape follows the fault examples of office-developer-exchange-docs
+    (e.g. ``addimgroup-operation.md``): ``a:<code>`` in faultcode, and in
+    detail the ``e:ResponseCode``, ``e:Message`` and ``t:MessageXml``.
+    """
     env = etree.Element(S + "Envelope", nsmap=NSMAP)
     header = sub(env, S + "Header")
     etree.SubElement(header, T + "ServerVersionInfo", SERVER_VERSION)
@@ -94,9 +106,7 @@ def fault(code: str, message: str, client: bool = True) -> bytes:
     flt = sub(body, S + "Fault")
     # Exchange puts its own code, qualified by the types namespace, in faultcode.
     faultcode = etree.SubElement(flt, "faultcode", nsmap={"a": T_NS})
-    faultcode.text = (
-        f"a:{code}" if code.startswith("Error") else ("s:Client" if client else "s:Server")
-    )
+    faultcode.text = f"a:{code}"
     faultstring = sub(flt, "faultstring", message)
     faultstring.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
     detail = sub(flt, "detail")
@@ -104,6 +114,10 @@ def fault(code: str, message: str, client: bool = True) -> bytes:
     e_code.text = code
     e_msg = etree.SubElement(detail, f"{{{E_NS}}}Message", nsmap={"e": E_NS})
     e_msg.text = message
+    if details:
+        xml = sub(detail, T + "MessageXml")
+        for tag, value in details.items():
+            sub(xml, T + tag, value)
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
 
