@@ -337,3 +337,21 @@ def test_nested_mails_are_unpacked_level_by_level_up_to_max_depth() -> None:
         assert "Subject: level two" in (deepest.text or "")
         assert deepest.nested == []
         assert deepest.reason == "attachments nested deeper than 2 levels were skipped"
+
+
+def test_xlsx_with_a_lying_dimension_is_read_quickly() -> None:
+    from outlook_connector.extraction import ExtractionLimits
+
+    source = zipfile.ZipFile(io.BytesIO(make_xlsx(WORD)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:D9"/>',
+                                    b'<dimension ref="A1:XFD1048576"/>')
+                assert b"XFD1048576" in data
+            target.writestr(info, data)
+    with Extractor(ExtractionLimits(timeout_seconds=10)) as extractor:
+        result = extractor.extract("huge.xlsx", None, buffer.getvalue())
+    assert WORD in (result.text or ""), result.reason

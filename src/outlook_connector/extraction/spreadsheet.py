@@ -30,6 +30,10 @@ def extract_xlsx(data: bytes, ctx: ExtractionContext) -> None:
         raise ExtractionFailed(f"{label} is corrupt or not a workbook: {exc}") from exc
     try:
         for sheet in workbook.worksheets:
+            if hasattr(sheet, "reset_dimensions"):
+                # The declared dimension may claim a million rows of 16,384 empty cells;
+                # read only the cells the sheet really holds.
+                sheet.reset_dimensions()
             _emit_rows(sheet.title, sheet.iter_rows(values_only=True), ctx)
     finally:
         workbook.close()
