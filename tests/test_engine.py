@@ -114,3 +114,14 @@ def test_mailbox_no_longer_listed_is_removed(index: SQLiteIndex) -> None:
         del source.folders[key]
     SyncEngine(source, index).run()
     assert sorted(titles(index)) == [f"a{i}" for i in range(5)]
+
+
+def test_documents_seen_again_unchanged_are_not_rewritten(index: SQLiteIndex) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    summary = SyncEngine(source, index).run(full=True)
+    assert summary.ok and summary.indexed == 0 and summary.deleted == 0
+    assert len(titles(index)) == 10
+    source.folders[("a@x.example", "inbox")].items["a1"] = "edited"
+    summary = SyncEngine(source, index).run(full=True)
+    assert summary.indexed == 1 and titles(index)["a1"] == "edited"

@@ -59,7 +59,7 @@ CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
     INSERT INTO documents_fts (documents_fts, rowid, title, body, people)
     VALUES ('delete', old.rowid, old.title, old.body, old.people);
 END;
-CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE ON documents BEGIN
+CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE OF title, body, people ON documents BEGIN
     INSERT INTO documents_fts (documents_fts, rowid, title, body, people)
     VALUES ('delete', old.rowid, old.title, old.body, old.people);
     INSERT INTO documents_fts (rowid, title, body, people)
@@ -236,14 +236,18 @@ class SQLiteIndex:
         cursor: str | None,
         complete: bool,
         attachment_parents: dict[str, set[str]] | None = None,
+        unchanged: Iterable[str] = (),
     ) -> tuple[int, int]:
         """Write a page and the cursor after it in one transaction.
 
         ``attachment_parents`` maps a parent document id to the ids of all its
         current attachment documents: any other attachment of that parent is
-        removed. Returns (documents written, documents deleted).
+        removed. ``unchanged`` are documents seen again as they are: they and
+        their attachments are only stamped with this round's generation.
+        Returns (documents written, documents deleted).
         """
         with self._lock, self._transaction():
+            self._stamp(generation, unchanged)
             written = self._upsert(mailbox, collection, generation, upserts)
             deleted = self._delete(deletions)
             for parent_id, keep in (attachment_parents or {}).items():
@@ -304,7 +308,7 @@ class SQLiteIndex:
                 _text(doc.get("title")),
                 " ".join(_text(doc.get(f)) for f in _BODY_FIELDS if doc.get(f)),
                 " ".join(_text(doc.get(f)) for f in _PEOPLE_FIELDS if doc.get(f)),
-                json.dumps(doc, ensure_ascii=False, sort_keys=True),
+                _serialise(doc),
             )
             for doc in documents
         ]
@@ -318,6 +322,25 @@ class SQLiteIndex:
             rows,
         )
         return len(rows)
+
+    def _stamp(self, generation: int, ids: Iterable[str]) -> None:
+        rows = [(generation, doc_id, doc_id) for doc_id in ids]
+        self._db.executemany("UPDATE documents SET generation=? WHERE id=? OR parent_id=?", rows)
+
+    def unchanged(self, documents: Iterable[Document]) -> set[str]:
+        """Ids of the given documents that the index already holds exactly as they are."""
+        wanted = {doc["id"]: _serialise(doc) for doc in documents}
+        found: set[str] = set()
+        ids = list(wanted)
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, doc FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+                found.update(doc_id for doc_id, doc in rows if wanted[doc_id] == doc)
+        return found
 
     def _delete(self, ids: Iterable[str]) -> int:
         deleted = 0
@@ -475,6 +498,10 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _serialise(doc: Document) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
 
 
 def _state(row: tuple[Any, ...], documents: int = 0) -> CollectionState:

@@ -188,11 +188,15 @@ class SyncEngine:
 
     def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
         upserts, excluded = self._apply_rules(page.upserts)
-        kept_ids = {doc["id"] for doc in upserts}
+        # Documents seen again exactly as indexed cost a stamp, not a rewrite,
+        # and their attachments are not downloaded again.
+        unchanged = self.index.unchanged(upserts)
+        changed = [doc for doc in upserts if doc["id"] not in unchanged]
+        changed_ids = {doc["id"] for doc in changed}
         attachment_docs: list[Document] = []
-        parents: dict[str, set[str]] = {doc["id"]: set() for doc in upserts}
+        parents: dict[str, set[str]] = {doc_id: set() for doc_id in changed_ids}
         if self.attachments is not None:
-            refs = [ref for ref in page.attachments if ref.parent_id in kept_ids]
+            refs = [ref for ref in page.attachments if ref.parent_id in changed_ids]
             for doc in self.attachments.documents(refs):
                 if self.include is None or self.include(doc):
                     attachment_docs.append(doc)
@@ -203,13 +207,14 @@ class SyncEngine:
             mailbox.address,
             collection.key,
             round_.generation,
-            upserts + attachment_docs,
+            changed + attachment_docs,
             list(page.deletions) + excluded,
             page.cursor,
             page.complete,
             attachment_parents=parents,
+            unchanged=unchanged,
         )
-        by_type = Counter(doc["type"] for doc in upserts + attachment_docs)
+        by_type = Counter(doc["type"] for doc in changed + attachment_docs)
         self._count(indexed=written, deleted=deleted, skipped=len(page.skipped), by_type=by_type)
         self.progress.page(mailbox.address, collection.name, written)
 
