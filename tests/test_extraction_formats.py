@@ -356,3 +356,16 @@ def test_sparse_xlsx_with_a_far_corner_cell_is_read_quickly() -> None:
     assert result.text is not None, result.reason
     assert WORD in result.text
     assert "corner" in result.text
+
+
+def test_docx_comments_are_read(extractor: Extractor) -> None:
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Reviewed paragraph.")
+    document.add_comment(paragraph.runs, text=f"Reviewer asks about {WORD}", author="Rev")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = extractor.extract("reviewed.docx", None, buffer.getvalue()).text or ""
+    assert "Reviewed paragraph." in text
+    assert f"Reviewer asks about {WORD}" in text

@@ -12,6 +12,7 @@ from typing import Any
 
 from outlook_connector.extraction.archive import checked_zip
 from outlook_connector.extraction.context import ExtractionContext, ExtractionFailed
+from outlook_connector.extraction.markup import parse_xml
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -19,6 +20,7 @@ _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 # tag -> text it stands for; "" means "emit the element's own text"
 _WORD_TAGS = {_W + "t": "", _W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n"}
 _WORD_BREAKS = {_W + "p"}
+_NOTE_PARTS = ("footnotes+xml", "endnotes+xml", "comments+xml")
 _DRAWING_TAGS = {_A + "t": "", _A + "br": "\n"}
 _DRAWING_BREAKS = {_A + "p"}
 
@@ -59,6 +61,15 @@ def extract_docx(data: bytes, ctx: ExtractionContext) -> None:
     walk_text(document.element.body, _WORD_TAGS, _WORD_BREAKS, ctx)
     for part in _header_footer_parts(document, first=False):
         walk_text(part, _WORD_TAGS, _WORD_BREAKS, ctx)
+    for element in _note_parts(document, label):
+        walk_text(element, _WORD_TAGS, _WORD_BREAKS, ctx)
+
+
+def _note_parts(document: Any, label: str) -> Iterator[Any]:
+    """Footnotes, endnotes and comments, which python-docx does not expose as text."""
+    for part in document.part.package.iter_parts():
+        if part.content_type.endswith(_NOTE_PARTS):
+            yield parse_xml(part.blob, label)
 
 
 def _header_footer_parts(document: Any, first: bool) -> Iterator[Any]:

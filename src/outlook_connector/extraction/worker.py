@@ -74,7 +74,11 @@ def _tidy(text: str) -> str:
 
 def _confine(limits: ExtractionLimits) -> None:
     """Limits and quiet settings for this worker process only."""
-    resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory_bytes, limits.max_memory_bytes))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    # An unprivileged process cannot raise its hard limit; stay within it.
+    ceiling = limits.max_memory_bytes if hard == resource.RLIM_INFINITY else min(
+        limits.max_memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing parser must not dump core
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     warnings.simplefilter("ignore")
