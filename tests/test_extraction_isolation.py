@@ -73,14 +73,31 @@ def assert_still_works(extractor: Extractor) -> None:
     assert result.text == "still working"
 
 
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_hanging_parser_is_killed_at_the_timeout(extractor: Extractor) -> None:
+    worker_pid = int(extractor.extract("a.pid", None, b"x").text or 0)
     started = time.monotonic()
     result = extractor.extract("file.sleepy", None, b"data")
     elapsed = time.monotonic() - started
     assert result.text is None
     assert result.reason == "sleepy test format extraction timed out after 2 s"
     assert 2.0 <= elapsed < 10.0
+    assert not process_exists(worker_pid)
     assert_still_works(extractor)
+
+
+def test_close_stops_the_workers() -> None:
+    with Extractor(registry=hostile_registry()) as extractor:
+        worker_pid = int(extractor.extract("a.pid", None, b"x").text or 0)
+        assert process_exists(worker_pid)
+    assert not process_exists(worker_pid)
 
 
 def test_memory_hog_is_stopped_by_the_limit(extractor: Extractor) -> None:
