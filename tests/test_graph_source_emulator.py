@@ -488,6 +488,9 @@ def test_missing_mail_permission_is_named(emulator: dict[str, Any]) -> None:
     with GraphSource(_settings(emulator, client_id=NO_MAIL_APP)) as graph:
         lines = {line.name: line for line in graph.check()}
         assert lines["sign-in"].ok and lines["mailboxes"].ok
+        # Without MailboxSettings.Read a shared mailbox cannot be recognised: said, not hidden.
+        shared = lines["shared mailboxes"]
+        assert not shared.ok and "MailboxSettings.Read" in shared.detail and SHARED in shared.detail
         mail = lines[f"mail of {ALICE}"]
         assert not mail.ok and "Mail.Read" in mail.detail
         assert lines[f"contacts of {ALICE}"].ok

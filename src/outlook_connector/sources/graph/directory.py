@@ -24,10 +24,15 @@ USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType"
 _SYNCED_PURPOSES = {"shared": "shared"}
 
 
-def all_mailboxes(client: GraphClient) -> Iterator[Mailbox]:
+def all_mailboxes(client: GraphClient, undetermined: list[str] | None = None) -> Iterator[Mailbox]:
+    """Every user with a mailbox to sync.
+
+    Disabled accounts whose mailbox purpose cannot be read (no
+    MailboxSettings.Read) are left out, and their addresses added to ``undetermined``.
+    """
     try:
         for user in client.items("users", params={"$select": USER_FIELDS, "$top": "999"}):
-            mailbox = _mailbox_of(client, user)
+            mailbox = _mailbox_of(client, user, undetermined)
             if mailbox is not None:
                 yield mailbox
     except GraphError as exc:
@@ -58,25 +63,31 @@ def listed_mailboxes(client: GraphClient, addresses: tuple[str, ...]) -> list[Ma
     return found
 
 
-def _mailbox_of(client: GraphClient, user: dict[str, Any]) -> Mailbox | None:
+def _mailbox_of(
+    client: GraphClient, user: dict[str, Any], undetermined: list[str] | None
+) -> Mailbox | None:
     if not user.get("mail") or not user.get("id"):
         return None  # no mailbox (unlicensed user, or a group's account)
     if str(user.get("userType") or "").lower() == "guest":
         return None  # a guest's mail address points at another organisation
     if user.get("accountEnabled") is not False:
         return _mailbox(user, "user")
-    kind = _kind(client, user)
+    kind = _kind(client, user, undetermined)
     return _mailbox(user, kind) if kind else None
 
 
-def _kind(client: GraphClient, user: dict[str, Any]) -> str | None:
-    """ "shared" for a shared mailbox, ``None`` for a disabled account to leave out."""
+def _kind(
+    client: GraphClient, user: dict[str, Any], undetermined: list[str] | None = None
+) -> str | None:
+    """The kind of a disabled account's mailbox: "shared", or ``None`` to leave it out."""
     try:
         settings = client.get_json(f"users/{segment(user['id'])}/mailboxSettings")
     except GraphError as exc:
         if exc.is_not_found or exc.is_access_denied:
             detail = permission_message("mailboxSettings", exc) if exc.is_access_denied else exc
             log.warning("skipping disabled account %s: %s", user.get("mail"), detail)
+            if exc.is_access_denied and undetermined is not None:
+                undetermined.append(str(user.get("mail")))
             return None
         raise
     purpose = settings.get("userPurpose")

@@ -222,7 +222,7 @@ def task_document(
 
 
 def attachment_kind(attachment: dict[str, Any]) -> str:
-    """ "file", "item" or "reference", from ``@odata.type``."""
+    """The attachment's kind from ``@odata.type``: "file", "item" or "reference"."""
     odata_type = str(attachment.get("@odata.type") or "").lower()
     if odata_type.endswith("itemattachment"):
         return "item"

@@ -115,8 +115,8 @@ class GraphSource:
         results = [self._check_sign_in()]
         if not results[0].ok:
             return results
-        mailboxes, line = self._check_mailboxes()
-        results.append(line)
+        mailboxes, lines = self._check_mailboxes()
+        results.extend(lines)
         if mailboxes:
             results.extend(self._probe(mailboxes[0]))
         return results
@@ -146,14 +146,31 @@ class GraphSource:
         detail = f"application {self.settings.client_id} in tenant {self.settings.tenant_id}"
         return CheckResult("sign-in", True, detail)
 
-    def _check_mailboxes(self) -> tuple[list[Mailbox], CheckResult]:
+    def _check_mailboxes(self) -> tuple[list[Mailbox], list[CheckResult]]:
+        undetermined: list[str] = []
         try:
-            mailboxes = list(self.mailboxes())
+            if self.settings.mailboxes:
+                mailboxes = listed_mailboxes(self._client, self.settings.mailboxes)
+            else:
+                mailboxes = list(all_mailboxes(self._client, undetermined))
         except SourceError as exc:
-            return [], CheckResult("mailboxes", False, str(exc))
+            return [], [CheckResult("mailboxes", False, str(exc))]
         shared = sum(1 for m in mailboxes if m.kind == "shared")
         detail = f"{len(mailboxes)} mailboxes ({shared} shared)"
-        return mailboxes, CheckResult("mailboxes", bool(mailboxes), detail)
+        lines = [CheckResult("mailboxes", bool(mailboxes), detail)]
+        if undetermined:
+            # Shared mailboxes are disabled accounts; without their mailbox
+            # settings they cannot be told from people who left, so none is synced.
+            lines.append(
+                CheckResult(
+                    "shared mailboxes",
+                    False,
+                    f"{len(undetermined)} disabled accounts are not synced because shared "
+                    "mailboxes cannot be recognised without the MailboxSettings.Read "
+                    f"application permission: {', '.join(sorted(undetermined)[:5])}",
+                )
+            )
+        return mailboxes, lines
 
     def _probe(self, mailbox: Mailbox) -> list[CheckResult]:
         """One cheap request per kind of data, to find a missing permission now, not mid-sync."""
