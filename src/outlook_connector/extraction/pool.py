@@ -69,8 +69,11 @@ class _Worker:
                 return ExtractionResult(None, f"{spec.label} extraction timed out after "
                                         f"{seconds} s"), False
             result: ExtractionResult = self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             return ExtractionResult(None, self._death_reason(spec)), False
+        except pickle.UnpicklingError as exc:
+            return ExtractionResult(None, f"{spec.label} extraction sent an unreadable "
+                                    f"answer ({exc})"), False
         healthy = not (result.reason and MEMORY_REASON in result.reason)
         return result, healthy
 
@@ -168,7 +171,11 @@ class Extractor:
             if slot is None or not slot.alive():
                 if slot is not None:
                     self._forget(slot)
-                slot = _Worker(self._setup)
+                try:
+                    slot = _Worker(self._setup)
+                except BaseException:
+                    self._idle.put(None)  # keep the slot, or the pool would shrink for good
+                    raise
                 self._live.append(slot)
             return slot
 
@@ -186,7 +193,7 @@ class Extractor:
             self._live.remove(worker)
 
     def close(self) -> None:
-        """Stop all workers; extractions still running get a 'crashed' reason."""
+        """Stop all workers; extractions still running end with a reason, not text."""
         with self._lock:
             self._closed = True
             _stop_all(self._live)
