@@ -166,9 +166,15 @@ def tiny_docx(text: str) -> bytes:
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", content_types)
-        package.writestr("_rels/.rels", rels)
-        package.writestr("word/document.xml", document)
+        for name, text in (
+            ("[Content_Types].xml", content_types),
+            ("_rels/.rels", rels),
+            ("word/document.xml", document),
+        ):
+            # A fixed timestamp: the same seed must give the same bytes at any time of day.
+            package.writestr(
+                zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), text, zipfile.ZIP_DEFLATED
+            )
     return buffer.getvalue()
 
 

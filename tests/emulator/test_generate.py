@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -82,3 +83,9 @@ def test_the_command_line_entry_points(tmp_path: Path, capsys: pytest.CaptureFix
     assert "not empty" in capsys.readouterr().err
     bad = parser.parse_args(["--users", "0", "--out", str(tmp_path / "other")])
     assert generate.command(bad) == 2
+
+
+def test_the_reused_docx_has_no_timestamp_of_its_own() -> None:
+    # Zip entries carry a modification time; a clock-dependent one would break reproducibility.
+    package = zipfile.ZipFile(io.BytesIO(generate.tiny_docx("Kayak")))
+    assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
