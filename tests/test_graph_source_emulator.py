@@ -66,6 +66,21 @@ def _mail(subject: str, sender: str, to: list[str], body: str, **extra: Any) -> 
     return message
 
 
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a2dd5e6b0000000049454e44ae426082"
+)
+
+
+def _with_inline_image(message: EmailMessage) -> EmailMessage:
+    """Add an image shown in the body (Content-Disposition: inline, with a Content-ID)."""
+    message.add_attachment(PNG, maintype="image", subtype="png", filename="logo.png")
+    image = list(message.iter_attachments())[-1]
+    image.replace_header("Content-Disposition", 'inline; filename="logo.png"')
+    image["Content-ID"] = "<logo@contoso.example>"
+    return message
+
+
 def _certificate() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "graph-source-test")])
@@ -131,6 +146,21 @@ END:VEVENT
 END:VCALENDAR
 """
 
+ATTACHED_EVENT_ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Contoso//Test//EN
+BEGIN:VEVENT
+UID:kickoff-1@contoso.example
+DTSTAMP:20240901T080000Z
+SUMMARY:Kick-off
+DTSTART:20241101T090000Z
+DTEND:20241101T100000Z
+ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=text/plain;X-FILENAME=agenda.txt:
+ MS4gV2VsY29tZQo=
+END:VEVENT
+END:VCALENDAR
+"""
+
 BIRTHDAY_ICS = """BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//Contoso//Test//EN
@@ -158,6 +188,8 @@ DUE:20241020T170000Z
 STATUS:IN-PROCESS
 PRIORITY:1
 CATEGORIES:Work
+ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=text/plain;X-FILENAME=figures.txt:
+ MTIsMTMK
 END:VTODO
 END:VCALENDAR
 """
@@ -209,6 +241,15 @@ def _write_tenant(root: Path, cert_pem: str) -> dict[str, EmailMessage]:
             attachments=[("report.txt", b"revenue went up\n", "text/plain")],
         ),
         "inbox/third.eml": _mail("Third", "x@fabrikam.example", [ALICE], "three\n"),
+        "sentitems/logo.eml": _with_inline_image(
+            _mail(
+                "Our logo",
+                ALICE,
+                ["carol.jones@fabrikam.example"],
+                "See the logo.\n",
+                attachments=[("notes.txt", b"notes\n", "text/plain")],
+            )
+        ),
         "sentitems/reply.eml": _mail(
             "Re: Welcome aboard", ALICE, ["carol.jones@fabrikam.example"], "Thanks!\n"
         ),
@@ -223,6 +264,7 @@ def _write_tenant(root: Path, cert_pem: str) -> dict[str, EmailMessage]:
     (box / "contacts" / "carol.vcf").write_text(CONTACT_VCF)
     (box / "calendar" / "Birthdays").mkdir(parents=True)
     (box / "calendar" / "events.ics").write_text(EVENTS_ICS)
+    (box / "calendar" / "kickoff.ics").write_text(ATTACHED_EVENT_ICS)
     (box / "calendar" / "Birthdays" / "birthdays.ics").write_text(BIRTHDAY_ICS)
     (box / "tasks").mkdir()
     (box / "tasks" / "tasks.ics").write_text(TASKS_ICS)
@@ -380,6 +422,34 @@ def test_attachments_are_listed_and_downloaded(source: GraphSource) -> None:
     assert ref.size and ref.size >= len(b"revenue went up\n")
 
 
+def test_inline_images_are_attachments_marked_inline(source: GraphSource) -> None:
+    alice = _mailbox(source, ALICE)
+    pages = _round(source, alice, _collection(source, alice, "mail:sentitems"))
+    refs = {r.name: r for p in pages for r in p.attachments}
+    assert set(refs) == {"notes.txt", "logo.png"}
+    assert refs["logo.png"].is_inline and not refs["notes.txt"].is_inline
+    assert refs["logo.png"].fetch() == PNG
+
+
+def test_event_and_task_attachments(source: GraphSource) -> None:
+    alice = _mailbox(source, ALICE)
+    calendar = _collection(source, alice, "calendar:", "Calendar")
+    [event_ref] = [r for p in _round(source, alice, calendar) for r in p.attachments]
+    assert (event_ref.type, event_ref.name, event_ref.parent_title) == (
+        "Calendar Attachment",
+        "agenda.txt",
+        "Kick-off",
+    )
+    assert event_ref.fetch() == b"1. Welcome\n"
+    tasks = _collection(source, alice, "tasks:")
+    pages = _round(source, alice, tasks)
+    [task_ref] = [r for p in pages for r in p.attachments]
+    assert (task_ref.type, task_ref.name) == ("Task Attachment", "figures.txt")
+    assert task_ref.parent_id == pages[0].upserts[0]["id"]
+    assert task_ref.fetch() == b"12,13\n"
+    assert pages[0].upserts[0]["attachment_names"] == ["figures.txt"]
+
+
 def test_small_pages_and_an_empty_second_round(emulator: dict[str, Any]) -> None:
     with GraphSource(_settings(emulator, page_size=1)) as graph:
         alice = _mailbox(graph, ALICE)
@@ -421,7 +491,7 @@ def test_events_one_document_per_event_or_series(source: GraphSource) -> None:
     alice = _mailbox(source, ALICE)
     pages = _round(source, alice, _collection(source, alice, "calendar:", "Calendar"))
     docs = {d["title"]: d for p in pages for d in p.upserts}
-    assert set(docs) == {"Quarterly planning", "Stand-up"}
+    assert set(docs) == {"Quarterly planning", "Stand-up", "Kick-off"}
     planning = docs["Quarterly planning"]
     assert planning["type"] == "Calendar"
     assert planning["meeting_type"] == "single"
