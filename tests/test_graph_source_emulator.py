@@ -11,6 +11,7 @@ import email.policy
 import ssl
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -663,3 +664,15 @@ def test_incremental_calendar_round_brings_a_new_event(
         titles = [d["title"] for p in pages for d in p.upserts]
         assert "Design review" in titles
         assert pages[-1].complete
+
+
+def test_mailboxes_read_from_several_threads_at_once(source: GraphSource) -> None:
+    boxes = list(source.mailboxes())
+    work = [(m, c) for m in boxes for c in source.collections(m)]
+
+    def titles(job: tuple[Mailbox, Collection]) -> list[str]:
+        return sorted(d["title"] for p in _round(source, *job) for d in p.upserts)
+
+    expected = [titles(job) for job in work]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(titles, work * 2)) == expected * 2
