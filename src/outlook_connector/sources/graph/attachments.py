@@ -42,12 +42,18 @@ class AttachmentLister:
         self._client = client
         self._max_size = max_size
 
-    def refs(self, mailbox: Mailbox, parent: Parent, label: str) -> list[AttachmentRef]:
-        """The parent's attachments; the listing is skipped by the caller when it has none."""
+    def refs(
+        self, mailbox: Mailbox, parent: Parent, label: str, *, select: bool = True
+    ) -> list[AttachmentRef]:
+        """The parent's attachments (the caller skips items without any).
+
+        ``select`` asks for metadata only; To Do's listing never returns the
+        content and its attachments have no ``isInline``, so it goes without.
+        """
         refs = []
         items = self._client.items(
             f"{parent.path}/attachments",
-            params={"$select": ATTACHMENT_FIELDS},
+            params={"$select": ATTACHMENT_FIELDS} if select else None,
             mailbox=slot_key(mailbox),
         )
         for attachment in items:

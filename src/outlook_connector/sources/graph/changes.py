@@ -88,7 +88,7 @@ class ChangeReader:
         def build(item: dict[str, Any]) -> Built:
             task_id = mapping.item_id(item)
             parent = Parent(task_id, item.get("title"), f"{task_list}/tasks/{segment(task_id)}")
-            refs = self._refs(mailbox, parent, documents.TASK_ATTACHMENT, item)
+            refs = self._refs(mailbox, parent, documents.TASK_ATTACHMENT, item, select=False)
             doc = mapping.task_document(
                 item,
                 mailbox=mailbox.address,
@@ -250,11 +250,17 @@ class ChangeReader:
             return list(pool.map(one, items))
 
     def _refs(
-        self, mailbox: Mailbox, parent: Parent, label: str, item: dict[str, Any]
+        self,
+        mailbox: Mailbox,
+        parent: Parent,
+        label: str,
+        item: dict[str, Any],
+        *,
+        select: bool = True,
     ) -> list[AttachmentRef]:
         if not item.get("hasAttachments"):
             return []
-        return self._attachments.refs(mailbox, parent, label)
+        return self._attachments.refs(mailbox, parent, label, select=select)
 
 
 def _resume(cursor: str | None) -> tuple[str | None, datetime]:
