@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
 from outlook_connector.sources.base import SourceError
-from outlook_connector.sources.graph.auth import sign_in_error
+from outlook_connector.sources.graph.auth import certificate_credential, sign_in_error
 from outlook_connector.sources.graph.client import (
     GraphClient,
     backoff_seconds,
@@ -21,6 +22,8 @@ from outlook_connector.sources.graph.client import (
 )
 from outlook_connector.sources.graph.errors import GraphError
 from outlook_connector.sources.graph.settings import GraphSettings
+from outlook_connector.sources.graph.tls import CaBundleFile, ssl_context
+from tests.certificates import make_ca_pem
 
 GRAPH = "https://graph.test/v1.0"
 
@@ -256,3 +259,27 @@ def test_settings_derive_scope_and_cloud_and_hide_the_secret() -> None:
     assert settings.client_secret is not None and settings.client_secret.reveal() == "hidden-value"
     local = GraphSettings(tenant_id="t", client_id="c", login_url="https://127.0.0.1:5000")
     assert not local.is_known_cloud
+
+
+def test_the_ca_bundle_holds_the_system_store_and_the_extra_ca(tmp_path: Path) -> None:
+    extra = make_ca_pem("Extra Test CA")
+    bundle = CaBundleFile(extra)
+    text = Path(bundle.path).read_text()
+    assert extra.strip() in text
+    assert text.count("BEGIN CERTIFICATE") > 1  # the system's authorities are still there
+    bundle.close()
+    assert not Path(bundle.path).exists()
+    context = ssl_context(extra)
+    subjects = [dict(x[0] for x in c["subject"]) for c in context.get_ca_certs()]
+    assert {"commonName": "Extra Test CA"} in subjects
+
+
+def test_an_unreadable_certificate_is_reported_without_its_content(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----\n")
+    key.write_text("-----BEGIN PRIVATE KEY-----\nsecret-key-material\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(SourceError) as caught:
+        certificate_credential(str(cert), str(key))
+    assert "not a valid" in str(caught.value) and "secret-key-material" not in str(caught.value)
+    with pytest.raises(SourceError, match="cannot read"):
+        certificate_credential(str(tmp_path / "missing.pem"), str(key))
