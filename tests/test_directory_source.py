@@ -50,6 +50,8 @@ def test_users_are_listed_once_with_their_kind(any_directory: Directory) -> None
     # objectGUID is the id the emulated Graph and EWS servers give the same user
     assert alice.id == user_id(ALICE)
     assert by_mail[MAILBOX_ONLY].display_name == "Carol"
+    mailbox = by_mail[SHARED].as_mailbox()
+    assert (mailbox.address, mailbox.kind, mailbox.id) == (SHARED, "shared", user_id(SHARED))
 
 
 def test_disabled_accounts_are_left_out_but_shared_mailboxes_kept(any_directory: Directory) -> None:

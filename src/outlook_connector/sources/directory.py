@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ldap3 import NONE, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPStartTLSError
 
-from outlook_connector.sources.base import CheckResult
+from outlook_connector.sources.base import CheckResult, Mailbox
 
 PAGE_SIZE = 500  # well under AD's MaxPageSize of 1,000
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
@@ -66,6 +66,12 @@ class DirectoryUser:
     display_name: str | None
     kind: Literal["user", "shared"]
     id: str | None  # objectGUID, as a GUID string
+
+    def as_mailbox(self) -> Mailbox:
+        """The mailbox a source syncs for this user."""
+        return Mailbox(
+            address=self.mail, display_name=self.display_name, kind=self.kind, id=self.id
+        )
 
 
 @dataclass(frozen=True)
