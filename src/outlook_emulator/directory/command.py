@@ -56,6 +56,8 @@ def command(args: argparse.Namespace) -> int:
             print(f"outlook-emulator directory: {exc}", file=sys.stderr)
             return 1
         with directory:
+            if stop.is_set():  # asked to stop while the server was starting
+                return 0
             print(directory.info.to_json(), flush=True)
             while not stop.wait(0.5):
                 if directory.server.proc.poll() is not None:

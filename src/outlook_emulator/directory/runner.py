@@ -75,6 +75,8 @@ def start_directory(
 
     Raises ``DirectoryPackagesMissing`` when the chosen back end (for "auto":
     both) is not installed, ``DirectoryStartError`` when it cannot start.
+    The server is stopped by ``stop()``, and by Linux when the thread that
+    called this ends, so that no server outlives its starter.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
