@@ -369,3 +369,24 @@ def test_docx_comments_are_read(extractor: Extractor) -> None:
     text = extractor.extract("reviewed.docx", None, buffer.getvalue()).text or ""
     assert "Reviewed paragraph." in text
     assert f"Reviewer asks about {WORD}" in text
+
+
+def _encrypted_pdf(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(f"Secret {WORD}"))))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret",
+                   algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_password_protected_pdf_gives_a_reason(extractor: Extractor) -> None:
+    result = extractor.extract("secret.pdf", None, _encrypted_pdf("user-secret"))
+    assert (result.text, result.reason) == (None, "PDF is password-protected")
+
+
+def test_pdf_restricted_only_by_an_owner_password_is_read(extractor: Extractor) -> None:
+    result = extractor.extract("restricted.pdf", None, _encrypted_pdf(""))
+    assert WORD in (result.text or "")
