@@ -268,3 +268,22 @@ def test_reference_attachments_have_no_content_and_item_attachments_are_mime() -
         assert item.fetch() == b"Subject: x\r\n\r\nbody"
     assert page.upserts[0]["attachment_names"] == ["link", "fwd"]
     assert json.dumps(page.upserts)  # documents are plain JSON
+
+
+def test_a_configured_address_that_is_not_the_sign_in_name_is_found_by_mail() -> None:
+    user = {"id": "u9", "mail": "Alice@Contoso.com", "accountEnabled": True}
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1.0/users/alice@contoso.com":
+            return graph_error(404, "Request_ResourceNotFound")
+        assert request.url.params["$filter"] == "mail eq 'alice@contoso.com'"
+        return ok({"value": [user]})
+
+    with source(route, mailboxes=["alice@contoso.com"]) as graph:
+        assert list(graph.mailboxes()) == [Mailbox("alice@contoso.com", None, "user", "u9")]
+
+
+def test_listing_users_without_permission_names_it() -> None:
+    denied = graph_error(403, "Authorization_RequestDenied")
+    with source(lambda r: denied) as graph, pytest.raises(SourceError, match="User.Read.All"):
+        list(graph.mailboxes())

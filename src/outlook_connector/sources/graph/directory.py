@@ -45,15 +45,10 @@ def listed_mailboxes(client: GraphClient, addresses: tuple[str, ...]) -> list[Ma
     unknown: list[str] = []
     for address in addresses:
         try:
-            user = client.get_json(
-                f"users/{segment(address.strip())}", params={"$select": USER_FIELDS}
-            )
+            user = _lookup(client, address.strip())
         except GraphError as exc:
-            if exc.is_not_found:
-                unknown.append(address)
-                continue
             raise _directory_error(exc) from None
-        if not user.get("mail"):
+        if user is None or not user.get("mail"):
             unknown.append(address)
             continue
         kind = _kind(client, user) if user.get("accountEnabled") is False else "user"
@@ -61,6 +56,22 @@ def listed_mailboxes(client: GraphClient, addresses: tuple[str, ...]) -> list[Ma
     if unknown:
         raise SourceError(f"mailboxes not found in the tenant: {', '.join(unknown)}")
     return found
+
+
+def _lookup(client: GraphClient, address: str) -> dict[str, Any] | None:
+    """The user whose sign-in name or, failing that, primary address is ``address``.
+
+    ``/users/{x}`` takes an id or a userPrincipalName, and a user's mail
+    address often differs from their sign-in name.
+    """
+    try:
+        return client.get_json(f"users/{segment(address)}", params={"$select": USER_FIELDS})
+    except GraphError as exc:
+        if not exc.is_not_found:
+            raise
+    quoted = address.replace("'", "''")
+    params = {"$select": USER_FIELDS, "$filter": f"mail eq '{quoted}'"}
+    return next(iter(client.items("users", params=params)), None)
 
 
 def _mailbox_of(
