@@ -38,7 +38,7 @@ CONTACT_CLASSES = frozenset({"IPF.Contact"})
 CALENDAR_CLASSES = frozenset({"IPF.Appointment", "IPF.Appointment.Birthday"})
 TASK_CLASSES = frozenset({"IPF.Task"})
 
-_FIELDS = ("display_name", "folder_class", "parent_folder_id", "total_count")
+_FIELDS = ("name", "folder_class", "parent_folder_id", "total_count")  # name: DisplayName
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,18 @@ from outlook_connector.documents import Document
 MEETING_TYPES: dict[str, str] = {
     "Single": "single",
     "RecurringMaster": "recurring series",
-    "Exception": "exception",
+    "Exception": "occurrence exception",
     "Occurrence": "occurrence",
 }
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SPECIAL_DAYS = {8: "day", 9: "weekday", 10: "weekend day"}
+# EWS's DaysOfWeek values Day, Weekday and WeekendDay, as the days Graph lists for them.
+_DAY_GROUPS: dict[int, tuple[str, ...]] = {
+    8: _WEEKDAYS,
+    9: _WEEKDAYS[:5],
+    10: _WEEKDAYS[5:],
+}
+_ADVERBS = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
 _WEEK_INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "last"}
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -249,29 +255,31 @@ def task_document(item: Any, *, mailbox: str, task_list: str | None) -> Document
         due_date=utc(item.due_date),
         complete_date=utc(item.complete_date),
         content=body_text(item),
-        owner=_text(item.owner),
+        # Graph has no task owner; both sources name the mailbox the task lives in.
+        owner=mailbox,
         task_list=task_list,
         attachment_names=_attachment_names(item),
     )
 
 
 def recurrence_text(recurrence: Any) -> str | None:
-    """A recurrence in words: "Every 2 weeks on Monday, Wednesday, from 2024-01-01 until ..."."""
+    """A series' pattern in words, worded exactly as the Graph source words Graph's pattern.
+
+    "weekly on Monday, Wednesday until 2025-01-01", "every 2 days, 10 times",
+    "monthly on the last Friday", "yearly on February 14".
+    """
     if recurrence is None or recurrence.pattern is None:
         return None
     text = pattern_text(recurrence.pattern)
+    if text is None:
+        return None
     boundary = recurrence.boundary
-    if boundary is None:
-        return text
-    start = getattr(boundary, "start", None)
-    if start is not None:
-        text += f", from {_day(start)}"
     end = getattr(boundary, "end", None)
     number = getattr(boundary, "number", None)
     if end is not None:
         text += f" until {_day(end)}"
     elif number:
-        text += f", {number} times"
+        text += f", {number} time{'s' if number != 1 else ''}"
     return text
 
 
@@ -281,49 +289,40 @@ def _day(value: Any) -> str:
     return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
 
 
-def _every(interval: int | None, unit: str) -> str:
+def _every(unit: str, interval: int | None) -> str:
     if not interval or interval == 1:
-        return f"Every {unit}"
-    return f"Every {interval} {unit}s"
+        return _ADVERBS[unit]
+    return f"every {interval} {unit}s"
 
 
-def _weekday(value: int | None) -> str:
-    if value is None:
-        return "?"
-    if value in _SPECIAL_DAYS:
-        return _SPECIAL_DAYS[value]
-    return _WEEKDAYS[(value - 1) % 7]
+def _days(value: Any) -> str:
+    """EWS day numbers (1 = Monday; 8 day, 9 weekday, 10 weekend day) as Graph lists them."""
+    numbers = [value] if isinstance(value, int) else [int(d) for d in value or ()]
+    names: list[str] = []
+    for number in numbers:
+        names.extend(_DAY_GROUPS.get(number, (_WEEKDAYS[(number - 1) % 7],)))
+    return ", ".join(names)
 
 
 def _month(value: int | None) -> str:
-    return _MONTHS[(value - 1) % 12] if value else "?"
+    return _MONTHS[(value - 1) % 12] if value else ""
 
 
-def pattern_text(pattern: Any) -> str:
+def pattern_text(pattern: Any) -> str | None:
     kind = type(pattern).__name__
-    if kind == "DailyPattern":
-        return _every(pattern.interval, "day")
-    if kind == "WeeklyPattern":
-        days = ", ".join(_weekday(d) for d in _weekday_numbers(pattern.weekdays))
-        return f"{_every(pattern.interval, 'week')} on {days}"
-    if kind == "AbsoluteMonthlyPattern":
-        return f"{_every(pattern.interval, 'month')} on day {pattern.day_of_month}"
-    if kind == "RelativeMonthlyPattern":
-        which = _WEEK_INDEX.get(pattern.week_number, "?")
-        return f"{_every(pattern.interval, 'month')} on the {which} {_weekday(pattern.weekday)}"
-    if kind == "AbsoluteYearlyPattern":
-        return f"Every year on {_month(pattern.month)} {pattern.day_of_month}"
-    if kind == "RelativeYearlyPattern":
-        which = _WEEK_INDEX.get(pattern.week_number, "?")
-        return f"Every year on the {which} {_weekday(pattern.weekday)} of {_month(pattern.month)}"
     interval = getattr(pattern, "interval", None)
-    unit = kind.replace("Regeneration", "").replace("Pattern", "").lower() or "time"
-    return f"Every {interval} {unit}(s) after completion" if interval else kind
-
-
-def _weekday_numbers(weekdays: Any) -> list[int]:
-    if weekdays is None:
-        return []
-    if isinstance(weekdays, int):
-        return [weekdays]
-    return [int(d) for d in weekdays]
+    index = _WEEK_INDEX.get(getattr(pattern, "week_number", None) or 1, "first")
+    if kind == "DailyPattern":
+        return _every("day", interval)
+    if kind == "WeeklyPattern":
+        return f"{_every('week', interval)} on {_days(pattern.weekdays)}"
+    if kind == "AbsoluteMonthlyPattern":
+        return f"{_every('month', interval)} on day {pattern.day_of_month}"
+    if kind == "RelativeMonthlyPattern":
+        return f"{_every('month', interval)} on the {index} {_days(pattern.weekday)}"
+    if kind == "AbsoluteYearlyPattern":
+        return f"yearly on {_month(pattern.month)} {pattern.day_of_month}"
+    if kind == "RelativeYearlyPattern":
+        month = _month(pattern.month)
+        return f"yearly on the {index} {_days(pattern.weekday)}" + (f" of {month}" if month else "")
+    return None  # task regeneration patterns: not a calendar series

@@ -9,7 +9,7 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
 
-from exchangelib import IMPERSONATION, NTLM, UTC, Account, Configuration, FaultTolerance
+from exchangelib import IMPERSONATION, NTLM, UTC, Account, Configuration
 from exchangelib import errors as ews_errors
 from exchangelib.attachments import AttachmentId
 from exchangelib.properties import FolderId
@@ -40,7 +40,12 @@ from outlook_connector.sources.ews.services import (
     UnknownItem,
 )
 from outlook_connector.sources.ews.settings import EwsSettings
-from outlook_connector.sources.ews.transport import ScopedCredentials, ScopedProtocol, tls_context
+from outlook_connector.sources.ews.transport import (
+    BackOffOnThrottling,
+    ScopedCredentials,
+    ScopedProtocol,
+    tls_context,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,7 +128,7 @@ class EwsSource:
                     # Exchange 2013 SP1 and every later version accept this
                     # RequestServerVersion, so no version probe is needed.
                     version=Version(build=EXCHANGE_2013_SP1),
-                    retry_policy=FaultTolerance(max_wait=self.settings.max_retry_wait),
+                    retry_policy=BackOffOnThrottling(max_wait=self.settings.max_retry_wait),
                     max_connections=max(1, self.settings.max_concurrent_mailboxes),
                 )
                 # Registered in exchangelib's protocol cache under credentials that

@@ -19,7 +19,8 @@ import ssl
 from typing import Any
 
 import requests
-from exchangelib import Credentials
+from exchangelib import Credentials, FaultTolerance
+from exchangelib.errors import UnauthorizedError
 from exchangelib.protocol import Protocol
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -38,6 +39,20 @@ class ScopedCredentials(Credentials):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.username!r}, '********')"
+
+
+class BackOffOnThrottling(FaultTolerance):
+    """Wait and retry when Exchange throttles; a refused sign-in is final.
+
+    exchangelib's FaultTolerance reads HTTP 401 as "throttled" and retries it
+    for up to ``max_wait`` seconds. A wrong password gets 401 too, and
+    retrying it for minutes helps nobody (and can lock the account out).
+    """
+
+    def raise_response_errors(self, response: requests.Response) -> None:
+        if response.status_code == 401:
+            raise UnauthorizedError(f"HTTP 401 from {response.url}")
+        super().raise_response_errors(response)
 
 
 def tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
