@@ -390,3 +390,17 @@ def test_password_protected_pdf_gives_a_reason(extractor: Extractor) -> None:
 def test_pdf_restricted_only_by_an_owner_password_is_read(extractor: Extractor) -> None:
     result = extractor.extract("restricted.pdf", None, _encrypted_pdf(""))
     assert WORD in (result.text or "")
+
+
+def test_rtf_with_a_large_embedded_picture_is_read_quickly() -> None:
+    import time
+
+    from outlook_connector.extraction import ExtractionLimits
+
+    picture = "{\\pict{\\*\\picprop{\\sp{\\sn shapeType}}}\\pngblip " + "89ab" * 1_500_000 + "}"
+    rtf = "{\\rtf1\\ansi Before " + picture + f" after {WORD}\\par}}"
+    started = time.monotonic()
+    with Extractor(ExtractionLimits(timeout_seconds=20)) as extractor:
+        result = extractor.extract("picture.rtf", None, rtf.encode("ascii"))
+    assert time.monotonic() - started < 10
+    assert result.text == f"Before  after {WORD}"
