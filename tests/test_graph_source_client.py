@@ -283,3 +283,13 @@ def test_an_unreadable_certificate_is_reported_without_its_content(tmp_path: Pat
     assert "not a valid" in str(caught.value) and "secret-key-material" not in str(caught.value)
     with pytest.raises(SourceError, match="cannot read"):
         certificate_credential(str(tmp_path / "missing.pem"), str(key))
+
+
+def test_a_refused_connection_is_retried_a_few_times_only() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    h = harness(handler)
+    with pytest.raises(SourceError, match="ConnectError, retries exhausted"):
+        h.client.get_json("users")
+    assert len(h.requests) == 4 and len(h.sleeps) == 3

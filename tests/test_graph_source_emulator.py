@@ -676,3 +676,20 @@ def test_mailboxes_read_from_several_threads_at_once(source: GraphSource) -> Non
     expected = [titles(job) for job in work]
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(titles, work * 2)) == expected * 2
+
+
+def test_without_the_servers_ca_sign_in_and_graph_are_refused(emulator: dict[str, Any]) -> None:
+    signing_in = GraphSource(_settings(emulator, ssl_ca=None))
+    with signing_in, pytest.raises(SourceError, match="certificate not trusted"):
+        list(signing_in.mailboxes())
+
+    class Tokens:
+        def token(self, *, force_refresh: bool = False) -> str:
+            return "unused"
+
+        def close(self) -> None:
+            pass
+
+    untrusted = GraphSource(_settings(emulator, ssl_ca=None), tokens=Tokens())  # type: ignore
+    with untrusted, pytest.raises(SourceError, match="certificate is not trusted"):
+        list(untrusted.mailboxes())

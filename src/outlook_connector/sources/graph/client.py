@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,6 +36,7 @@ T = TypeVar("T")
 # Throttled, unavailable, gateway timeout; 500/502 are transient in practice too.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_CAP = 60.0
+CONNECT_RETRIES = 3
 
 PREFER_IMMUTABLE_IDS = 'IdType="ImmutableId"'
 PREFER_TEXT_BODY = 'outlook.body-content-type="text"'
@@ -196,7 +198,14 @@ class GraphClient:
                 with self._slot(mailbox):
                     outcome = self._send_once(url, params, prefer, token, what, consume)
             except httpx.TransportError as exc:
-                outcome = _Retry(None, f"{type(exc).__name__}")
+                if _is_untrusted_certificate(exc):
+                    raise SourceError(
+                        f"{what}: the server's certificate is not trusted "
+                        "(ssl_ca must name the authority that signed it)"
+                    ) from None
+                outcome = _Retry(
+                    None, type(exc).__name__, connect=isinstance(exc, httpx.ConnectError)
+                )
             if not isinstance(outcome, _Retry):
                 return outcome
             if outcome.status == 401 and not refreshed:
@@ -206,7 +215,12 @@ class GraphClient:
                 continue
             if outcome.error is not None and outcome.status not in RETRY_STATUSES:
                 raise outcome.error
-            if attempt >= self._settings.max_retries:
+            # A server that refuses connections is more likely down or
+            # misconfigured than busy: give up sooner than on throttling.
+            budget = self._settings.max_retries
+            if outcome.connect:
+                budget = min(budget, CONNECT_RETRIES)
+            if attempt >= budget:
                 raise outcome.error or SourceError(f"{what}: {outcome.reason}, retries exhausted")
             wait = outcome.retry_after
             if wait is None:
@@ -255,15 +269,30 @@ class _Retry:
     """A failed attempt: the error if the server answered, and how long it asked us to wait."""
 
     def __init__(
-        self, error: GraphError | None, reason: str, retry_after: float | None = None
+        self,
+        error: GraphError | None,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        connect: bool = False,
     ) -> None:
         self.error = error
         self.reason = reason
         self.retry_after = retry_after
+        self.connect = connect
 
     @property
     def status(self) -> int | None:
         return self.error.status if self.error else None
+
+
+def _is_untrusted_certificate(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 def _read_all(response: httpx.Response) -> httpx.Response:
