@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 # "The quick brown fox jumps over the lazy dog" in each format, laid out differently.
 STANDARDIZED = "docs/textract/tests/{0}/standardized_text.{0}"
-STANDARDIZED_FORMATS = ("csv", "docx", "eml", "html", "json", "msg", "ods", "odt", "pdf",
+STANDARDIZED_FORMATS = ("csv", "docx", "eml", "epub", "html", "json", "msg", "ods", "odt", "pdf",
                         "pptx", "psv", "rtf", "tsv", "txt", "xls", "xlsx")
 PASSWORD_PROTECTED = [
     "docs/pypdf/resources/encryption/r2-user-password.pdf",

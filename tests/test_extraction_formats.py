@@ -404,3 +404,31 @@ def test_rtf_with_a_large_embedded_picture_is_read_quickly() -> None:
         result = extractor.extract("picture.rtf", None, rtf.encode("ascii"))
     assert time.monotonic() - started < 6
     assert result.text == f"Before  after {WORD}"
+
+
+def make_epub(chapters: dict[str, str], spine: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("META-INF/container.xml", (
+            "<?xml version='1.0'?><container version='1.0' "
+            "xmlns='urn:oasis:names:tc:opendocument:xmlns:container'><rootfiles>"
+            "<rootfile full-path='OEBPS/book.opf' media-type='application/oebps-package+xml'/>"
+            "</rootfiles></container>"))
+        items = "".join(f"<item id='{n}' href='{n}.xhtml' media-type='application/xhtml+xml'/>"
+                        for n in chapters)
+        refs = "".join(f"<itemref idref='{n}'/>" for n in spine)
+        archive.writestr("OEBPS/book.opf", (
+            "<?xml version='1.0'?><package xmlns='http://www.idpf.org/2007/opf' version='3.0'>"
+            f"<manifest>{items}</manifest><spine>{refs}</spine></package>"))
+        for name, body in chapters.items():
+            archive.writestr(f"OEBPS/{name}.xhtml",
+                             f"<html><body><p>{body}</p><script>x()</script></body></html>")
+    return buffer.getvalue()
+
+
+def test_epub_chapters_come_in_spine_order(extractor: Extractor) -> None:
+    book = make_epub({"a-ending": f"The end of {WORD}", "b-opening": "Once upon a time"},
+                     spine=["b-opening", "a-ending"])
+    result = extractor.extract("book.bin", None, book)
+    assert result.text == f"Once upon a time\nThe end of {WORD}"

@@ -23,7 +23,8 @@ _OOXML_MAIN_PARTS = {
     "xl/workbook.xml": "xlsx",
     "ppt/presentation.xml": "pptx",
 }
-_ODF_MIMETYPES = {
+_MIMETYPE_FORMATS = {  # the "mimetype" member of OpenDocument and EPUB files
+    "application/epub+zip": "epub",
     "application/vnd.oasis.opendocument.text": "odt",
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
     "application/vnd.oasis.opendocument.presentation": "odp",
@@ -82,7 +83,7 @@ def resolve_zip(data: bytes) -> str | None:
                 return fmt
         if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
             mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-            return _ODF_MIMETYPES.get(mimetype)
+            return _MIMETYPE_FORMATS.get(mimetype)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError, EOFError):
         return None  # the listing handler reports the damage
     return None

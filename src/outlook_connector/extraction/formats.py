@@ -7,6 +7,7 @@ from functools import partial
 from outlook_connector.extraction import (
     archive,
     binary,
+    ebook,
     icalvcard,
     mail,
     markup,
@@ -97,8 +98,8 @@ def _builtin_specs() -> list[FormatSpec]:
                       "mkv", "webm", "wma", "wmv"), (), family="media"),
         _unsupported("postscript", "PostScript", "PostScript is not supported", ("ps", "eps"),
                      ("application/postscript",), family="postscript"),
-        _unsupported("epub", "EPUB e-book", "EPUB e-books are not supported", ("epub",),
-                     ("application/epub+zip",), family="zip"),
+        FormatSpec("epub", ebook.LABEL, ebook.extract_epub, ("epub",), ("application/epub+zip",),
+                   family="zip"),
         _unsupported("archive", "compressed archive",
                      "compressed archives other than ZIP are not supported",
                      ("gz", "tgz", "7z", "rar", "bz2", "xz", "tar", "cab"),
