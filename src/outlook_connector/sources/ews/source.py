@@ -166,7 +166,7 @@ class EwsSource:
                 return self._ews(call, mailbox)
             raise SourceError(
                 f"Exchange at {self._endpoint} refused the sign-in of "
-                f"{self.settings.ntlm_username!r}: check username, password and domain"
+                f"{self.settings.ntlm_username}: check username, password and domain"
             ) from None
         except MAILBOX_ERRORS as exc:
             raise MailboxUnavailable(

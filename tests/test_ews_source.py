@@ -1,0 +1,389 @@
+"""The Exchange Server source against the EWS emulator, run as users run it (HTTPS, NTLM)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from exchangelib.protocol import CachingProtocol
+
+from outlook_connector.sources.base import (
+    AttachmentRef,
+    Collection,
+    CursorExpired,
+    Mailbox,
+    MailboxUnavailable,
+    Page,
+    SourceError,
+)
+from outlook_connector.sources.ews import EwsSettings, EwsSource
+from tests import ews_source_tenant as tenant
+from tests.emulators import running_emulator
+
+ALICE = Mailbox(tenant.ALICE)
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tenant.write_tenant(tmp_path_factory.mktemp("ews-tenant"))
+    with running_emulator(folder) as info:
+        info["ca_pem"] = Path(info["ca_cert"]).read_text(encoding="utf-8")
+        yield info
+
+
+SourceFactory = Callable[..., EwsSource]
+
+
+def _settings(info: dict[str, Any], **overrides: Any) -> EwsSettings:
+    from outlook_connector.sources.ews.settings import _Password
+
+    values: dict[str, Any] = {
+        "exchange_server": info["ews_url"],
+        "username": tenant.SERVICE_USER,
+        "password": _Password(tenant.PASSWORD),
+        "domain": tenant.DOMAIN,
+        "ssl_enabled": True,
+        "ssl_ca": info["ca_pem"],
+        "mailboxes": (tenant.ALICE, tenant.HELPDESK),
+        "page_size": 100,
+    }
+    if "password" in overrides:
+        overrides["password"] = _Password(overrides["password"])
+    values.update(overrides)
+    return EwsSettings(**values)
+
+
+@pytest.fixture
+def make_source(emulator: dict[str, Any]) -> Iterator[SourceFactory]:
+    made: list[EwsSource] = []
+
+    def make(info: dict[str, Any] | None = None, **overrides: Any) -> EwsSource:
+        source = EwsSource(_settings(info or emulator, **overrides))
+        made.append(source)
+        return source
+
+    yield make
+    for source in made:
+        source.close()
+
+
+def collection(source: EwsSource, mailbox: Mailbox, key_prefix: str, name: str) -> Collection:
+    for found in source.collections(mailbox):
+        if found.key.startswith(key_prefix) and found.name == name:
+            return found
+    raise AssertionError(f"no {key_prefix} collection named {name}")
+
+
+def full_sync(source: EwsSource, mailbox: Mailbox, found: Collection) -> list[Page]:
+    pages = list(source.changes(mailbox, found, None))
+    assert pages[-1].complete
+    assert all(not p.complete for p in pages[:-1])
+    return pages
+
+
+def by_title(pages: list[Page]) -> dict[str, dict[str, Any]]:
+    return {doc["title"]: doc for page in pages for doc in page.upserts}
+
+
+def test_collections_of_a_mailbox(make_source: SourceFactory) -> None:
+    found = make_source().collections(ALICE)
+    assert {c.key for c in found if c.key.startswith("mail:")} == {
+        "mail:inbox",
+        "mail:sentitems",
+        "mail:archive",
+        "mail:junkemail",
+    }
+    labels = {c.key: c.object_type for c in found}
+    assert labels["mail:archive"] == "Archive Mails"
+    names = {(c.key.split(":")[0], c.name, c.object_type) for c in found}
+    assert {
+        ("contacts", "Contacts", "Contact"),
+        ("contacts", "Suppliers", "Contact"),
+        ("calendar", "Calendar", "Calendar"),
+        ("calendar", "Birthdays", "Calendar"),
+        ("tasks", "Tasks", "Task"),
+    } <= names
+    for c in found:
+        if not c.key.startswith("mail:"):
+            assert c.key == f"{c.key.split(':')[0]}:{c.remote_id}"
+
+
+def test_mails_land_with_the_fields_of_the_graph_path(make_source: SourceFactory) -> None:
+    source = make_source()
+    inbox = by_title(full_sync(source, ALICE, collection(source, ALICE, "mail:inbox", "Inbox")))
+    report = inbox["Quarterly report"]
+    assert report["type"] == "Inbox Mails"
+    assert report["mailbox"] == tenant.ALICE
+    assert report["sender"] == "carol@contoso.example"
+    assert report["to_recipients"] == [tenant.ALICE]
+    assert report["cc_recipients"] == ["dave@contoso.example"]
+    assert report["message"] == "The numbers are in."  # the text body, not the HTML one
+    assert report["received_at"] == "2024-09-03T10:15:00Z"  # 12:15 +0200 in UTC
+    assert report["sent_at"] == "2024-09-03T10:15:00Z"
+    assert report["internet_message_id"] == "<report-1@contoso.example>"
+    assert report["has_attachments"] is True
+    assert sorted(report["attachment_names"]) == ["forwarded.eml", "q3.csv"]
+    assert report["folder"] == "Inbox"
+    assert report["conversation_id"]
+    # A meeting request in the inbox is a mail like the others.
+    assert inbox["Planning meeting"]["sender"] == "carol@contoso.example"
+    assert len(inbox) == 2 + tenant.INBOX_BULK
+
+    sent = by_title(
+        full_sync(source, ALICE, collection(source, ALICE, "mail:sentitems", "Sent Items"))
+    )
+    offer = sent["Re: offer"]
+    assert offer["type"] == "Sent Mails"
+    assert offer["to_recipients"] == ["bob@fabrikam.example"]
+    assert offer["message"] == "We accept."
+    archived = by_title(
+        full_sync(source, ALICE, collection(source, ALICE, "mail:archive", "Archive"))
+    )
+    assert archived["Old times"]["type"] == "Archive Mails"
+    junk = by_title(
+        full_sync(source, ALICE, collection(source, ALICE, "mail:junkemail", "Junk Email"))
+    )
+    assert junk["You won"]["type"] == "Junk Mails"
+
+
+def test_attachments_are_listed_and_downloaded(make_source: SourceFactory) -> None:
+    source = make_source()
+    pages = full_sync(source, ALICE, collection(source, ALICE, "mail:inbox", "Inbox"))
+    report = by_title(pages)["Quarterly report"]
+    refs: dict[str, AttachmentRef] = {
+        a.name: a for p in pages for a in p.attachments if a.parent_id == report["id"]
+    }
+    assert set(refs) == {"q3.csv", "forwarded.eml"}
+    csv = refs["q3.csv"]
+    assert csv.type == "Mail Attachment"
+    assert csv.id.startswith(report["id"] + "/")
+    assert csv.parent_title == "Quarterly report"
+    assert csv.mailbox == tenant.ALICE
+    assert csv.size == len(tenant.REPORT_CSV)
+    assert csv.fetch() == tenant.REPORT_CSV
+    assert b"Draft attached earlier." in refs["forwarded.eml"].fetch()
+
+
+def test_contacts_and_contact_groups(make_source: SourceFactory) -> None:
+    source = make_source()
+    docs = by_title(full_sync(source, ALICE, collection(source, ALICE, "contacts:", "Contacts")))
+    frank = docs["Frank Fisher"]
+    assert frank["type"] == "Contact"
+    assert frank["name"] == "Frank Fisher"
+    assert frank["email_addresses"] == ["frank@fisheries.example", "frank.home@example.org"]
+    assert frank["contact_numbers"] == ["+1 555 0100"]
+    assert frank["company_name"] == "Fisheries Ltd"
+    assert frank["birthday"] == "1980-05-17"
+    group = docs["Kayak team"]
+    assert group["type"] == "Distribution List"
+    assert group["email_addresses"] == ["frank@fisheries.example", "carol@contoso.example"]
+    suppliers = full_sync(source, ALICE, collection(source, ALICE, "contacts:", "Suppliers"))
+    assert by_title(suppliers)["Grace Grain"]["email_addresses"] == ["grace@mill.example"]
+
+
+def test_events_of_every_calendar(make_source: SourceFactory) -> None:
+    source = make_source()
+    docs = by_title(full_sync(source, ALICE, collection(source, ALICE, "calendar:", "Calendar")))
+    review = docs["Design review"]
+    assert review["type"] == "Calendar"
+    assert review["meeting_type"] == "single"
+    assert review["start_date"] == "2024-09-05T14:00:00Z"  # 16:00 in Berlin, summer time
+    assert review["end_date"] == "2024-09-05T15:00:00Z"
+    assert review["organizer"] == "carol@contoso.example"
+    assert review["attendees"] == [tenant.ALICE, "dave@contoso.example"]
+    assert review["location"] == "Room 4"
+    assert review["content"] == "Bring the drawings."
+    assert review["calendar"] == "Calendar"
+    series = docs["Stand-up"]
+    assert series["meeting_type"] == "recurring series"
+    assert series["recurrence"] == "weekly on Monday, Wednesday, 6 times"
+    holiday = docs["Company holiday"]
+    assert holiday["is_all_day"] is True
+    assert (holiday["start_date"], holiday["end_date"]) == (
+        "2024-09-20T00:00:00Z",
+        "2024-09-21T00:00:00Z",
+    )
+    birthdays = full_sync(source, ALICE, collection(source, ALICE, "calendar:", "Birthdays"))
+    birthday = by_title(birthdays)["Frank's birthday"]
+    assert birthday["calendar"] == "Birthdays"
+    assert birthday["recurrence"] == "yearly on May 17"
+
+
+def test_tasks(make_source: SourceFactory) -> None:
+    source = make_source()
+    docs = by_title(full_sync(source, ALICE, collection(source, ALICE, "tasks:", "Tasks")))
+    paddles = docs["Order paddles"]
+    assert paddles["type"] == "Task"
+    assert paddles["status"] == "inProgress"
+    assert paddles["importance"] == "high"
+    assert paddles["start_date"] == "2024-09-01T00:00:00Z"
+    assert paddles["due_date"] == "2024-09-15T00:00:00Z"
+    assert paddles["content"] == "Two sets of paddles."
+    assert paddles["owner"] == tenant.ALICE
+    expenses = docs["File expenses"]
+    assert expenses["status"] == "completed"
+    assert expenses["complete_date"] == "2024-09-02T12:00:00Z"
+
+
+def test_paging_through_a_folder_larger_than_a_page(make_source: SourceFactory) -> None:
+    source = make_source(page_size=3)
+    inbox = collection(source, ALICE, "mail:inbox", "Inbox")
+    pages = full_sync(source, ALICE, inbox)
+    assert len(pages) >= 3
+    assert all(len(p.upserts) <= 3 for p in pages)
+    assert all(p.cursor for p in pages)
+    ids = [doc["id"] for p in pages for doc in p.upserts]
+    assert len(ids) == len(set(ids)) == 2 + tenant.INBOX_BULK
+    # Resuming from the cursor after the first page gives exactly the rest.
+    rest = list(source.changes(ALICE, inbox, pages[0].cursor))
+    assert [d["id"] for p in rest for d in p.upserts] == ids[len(pages[0].upserts) :]
+
+
+def test_a_second_sync_without_changes_returns_nothing(make_source: SourceFactory) -> None:
+    source = make_source()
+    for found in source.collections(ALICE):
+        last = full_sync(source, ALICE, found)[-1]
+        again = list(source.changes(ALICE, found, last.cursor))
+        assert len(again) == 1 and again[0].complete
+        assert again[0].upserts == [] and again[0].deletions == []
+
+
+def test_new_changed_and_deleted_items(
+    emulator: dict[str, Any], make_source: SourceFactory
+) -> None:
+    source = make_source()
+    junk = collection(source, ALICE, "mail:junkemail", "Junk Email")
+    cursor = full_sync(source, ALICE, junk)[-1].cursor
+    control = f"{emulator['ews_url'].rsplit('/EWS/', 1)[0]}/_emulator/mailboxes/{tenant.ALICE}"
+    new = tenant.bulk_mail(500).replace(b"Bulk 500", b"Cheap pills")
+    put = requests.put(f"{control}/junkemail/pills.eml", data=new, verify=emulator["ca_cert"])
+    put.raise_for_status()
+    gone = requests.delete(f"{control}/junkemail/prize.eml", verify=emulator["ca_cert"])
+    gone.raise_for_status()
+    pages = list(source.changes(ALICE, junk, cursor))
+    assert [d["title"] for p in pages for d in p.upserts] == ["Cheap pills"]
+    assert [i for p in pages for i in p.deletions] == [gone.json()["id"]]
+
+
+def test_a_cursor_the_server_rejects_expires(make_source: SourceFactory) -> None:
+    source = make_source()
+    inbox = collection(source, ALICE, "mail:inbox", "Inbox")
+    with pytest.raises(CursorExpired):
+        list(source.changes(ALICE, inbox, "not-a-sync-state"))
+
+
+def test_a_shared_mailbox_is_synced_too(make_source: SourceFactory) -> None:
+    source = make_source()
+    helpdesk = Mailbox(tenant.HELPDESK, kind="shared")
+    docs = by_title(
+        full_sync(source, helpdesk, collection(source, helpdesk, "mail:inbox", "Inbox"))
+    )
+    assert docs["Bulk 100"]["mailbox"] == tenant.HELPDESK
+
+
+def test_configured_mailboxes_are_exactly_those(make_source: SourceFactory) -> None:
+    source = make_source(mailboxes=(tenant.ALICE,))
+    assert [m.address for m in source.mailboxes()] == [tenant.ALICE]
+
+
+def test_a_mailbox_that_does_not_exist_is_unavailable(make_source: SourceFactory) -> None:
+    with pytest.raises(MailboxUnavailable, match="nobody@contoso.example"):
+        make_source().collections(Mailbox("nobody@contoso.example"))
+
+
+def test_impersonation_denied_makes_the_mailbox_unavailable(
+    tmp_path: Path, make_source: SourceFactory
+) -> None:
+    folder = tenant.write_tenant(tmp_path / "denied", impersonation=False)
+    with running_emulator(folder) as info:
+        info["ca_pem"] = Path(info["ca_cert"]).read_text(encoding="utf-8")
+        source = make_source(info)
+        with pytest.raises(MailboxUnavailable, match="ErrorImpersonateUserDenied"):
+            source.collections(ALICE)
+        lines = {r.name: r for r in source.check()}
+        assert lines["EWS sign-in"].ok
+        assert not lines["EWS impersonation"].ok
+
+
+def test_a_wrong_password_is_a_source_error_that_does_not_show_it(
+    make_source: SourceFactory,
+) -> None:
+    source = make_source(password="Wrong-Password-123")
+    with pytest.raises(SourceError) as failure:
+        source.collections(ALICE)
+    assert "Wrong-Password-123" not in str(failure.value)
+    assert "CONTOSO\\svc-search" in str(failure.value)
+    lines = {r.name: r for r in source.check()}
+    assert not lines["EWS sign-in"].ok
+    assert "Wrong-Password-123" not in repr(lines)
+
+
+def test_tls_is_verified_against_ssl_ca_only(make_source: SourceFactory) -> None:
+    # The machine's REQUESTS_CA_BUNDLE must not make an unknown CA trusted or a known one fail.
+    with pytest.raises(SourceError, match="certificate"):
+        make_source(ssl_ca=None).collections(ALICE)
+    assert make_source().collections(ALICE)
+
+
+def test_without_ssl_verification_one_warning_and_no_noise(
+    make_source: SourceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        source = make_source(ssl_enabled=False, ssl_ca=None)
+        pages = full_sync(source, ALICE, collection(source, ALICE, "mail:inbox", "Inbox"))
+    assert sum(len(p.upserts) for p in pages) == 2 + tenant.INBOX_BULK
+    unverified = [r for r in caplog.records if "not verified" in r.getMessage()]
+    assert len(unverified) == 1
+    assert not [w for w in seen if "Unverified HTTPS" in str(w.message)]
+
+
+def test_check_reports_each_step(make_source: SourceFactory) -> None:
+    lines = make_source().check()
+    assert [r.name for r in lines] == [
+        "Active Directory",
+        "EWS sign-in",
+        "EWS impersonation",
+        "mailbox opened",
+    ]
+    assert all(r.ok for r in lines), lines
+    assert "inbox holds" in lines[-1].detail
+
+
+def test_mailboxes_sync_from_several_threads(make_source: SourceFactory) -> None:
+    source = make_source(max_concurrent_mailboxes=2)
+    helpdesk = Mailbox(tenant.HELPDESK)
+    counts: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def run(mailbox: Mailbox) -> None:
+        try:
+            total = 0
+            for found in source.collections(mailbox):
+                total += sum(len(p.upserts) for p in source.changes(mailbox, found, None))
+            counts[mailbox.address] = total
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in (ALICE, helpdesk) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert counts[tenant.HELPDESK] == 1
+    assert counts[tenant.ALICE] > 2 + tenant.INBOX_BULK
+
+
+def test_close_leaves_no_connection_behind(make_source: SourceFactory) -> None:
+    source = make_source()
+    source.collections(ALICE)
+    before = len(CachingProtocol._protocol_cache)
+    source.close()
+    assert len(CachingProtocol._protocol_cache) == before - 1
