@@ -432,3 +432,29 @@ def test_epub_chapters_come_in_spine_order(extractor: Extractor) -> None:
                      spine=["b-opening", "a-ending"])
     result = extractor.extract("book.bin", None, book)
     assert result.text == f"Once upon a time\nThe end of {WORD}"
+
+
+def test_meeting_invitation_in_a_mail_is_read_as_calendar_fields(extractor: Extractor) -> None:
+    message = EmailMessage()
+    message["Subject"] = "Invitation"
+    message.set_content("You are invited.")
+    message.add_alternative("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Review with "
+                            f"{WORD}\r\nLOCATION:Room 7\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                            subtype="calendar")
+    message.make_mixed()
+    text = extractor.extract("invite.eml", None, message.as_bytes()).text or ""
+    assert "You are invited." in text
+    assert f"Summary: Review with {WORD}" in text
+    assert "BEGIN:VEVENT" not in text
+
+
+def test_drm_protected_epub_gives_a_reason(extractor: Extractor) -> None:
+    book = io.BytesIO(make_epub({"one": WORD}, spine=["one"]))
+    with zipfile.ZipFile(book, "a") as archive:
+        archive.writestr("META-INF/encryption.xml", (
+            "<encryption xmlns='urn:oasis:names:tc:opendocument:xmlns:container' "
+            "xmlns:enc='http://www.w3.org/2001/04/xmlenc#'><enc:EncryptedData>"
+            "<enc:CipherData><enc:CipherReference URI='OEBPS/one.xhtml'/></enc:CipherData>"
+            "</enc:EncryptedData></encryption>"))
+    result = extractor.extract("locked.epub", None, book.getvalue())
+    assert (result.text, result.reason) == (None, "EPUB e-book is DRM-protected")

@@ -7,6 +7,7 @@ from email.message import Message
 
 from outlook_connector.extraction.context import ExtractionContext
 from outlook_connector.extraction.decode import decode_text
+from outlook_connector.extraction.icalvcard import extract_ics
 from outlook_connector.extraction.markup import html_to_text
 
 HEADERS = ("Subject", "From", "To", "Cc", "Date")
@@ -21,7 +22,13 @@ def extract_eml(data: bytes, ctx: ExtractionContext) -> None:
     attachments: list[Message] = []
     _split_parts(message, bodies, attachments)
     for part in bodies:
-        ctx.emit_line(_part_text(part))
+        if part.get_content_type() == "text/calendar":
+            # a meeting invitation: its readable fields, not raw iCalendar lines
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                extract_ics(payload, ctx)
+        else:
+            ctx.emit_line(_part_text(part))
     for number, part in enumerate(attachments, 1):
         _add_attachment(part, number, ctx)
 
@@ -70,12 +77,18 @@ def _is_attached(part: Message) -> bool:
 
 
 def _preferred_alternative(children: list[Message]) -> list[Message]:
-    """One alternative of a multipart/alternative: plain text first, then HTML, then the last."""
+    """One alternative of a multipart/alternative: plain text first, then HTML, then the last.
+
+    A calendar alternative (a meeting invitation) is kept as well: it holds the
+    place and time that the text versions often leave out.
+    """
+    calendars = [c for c in children if c.get_content_type() == "text/calendar"]
     for wanted in ("text/plain", "text/html"):
         for child in children:
             if child.get_content_type() == wanted and not _is_attached(child):
-                return [child]
-    return children[-1:]
+                return [child, *calendars]
+    fallback = children[-1:]
+    return fallback + [c for c in calendars if c not in fallback]
 
 
 def _part_text(part: Message) -> str:
