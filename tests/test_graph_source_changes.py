@@ -113,16 +113,24 @@ def test_a_mailbox_without_exchange_online_is_unavailable() -> None:
             list(graph.changes(BOX, INBOX, None))
 
 
-def test_access_denied_names_the_permission_per_kind() -> None:
+def test_a_kind_the_application_may_not_read_is_reported_and_the_rest_synced() -> None:
     def route(request: httpx.Request) -> httpx.Response:
         if "/todo/" in request.url.path:
             return graph_error(403, "ErrorAccessDenied")
         if "/mailFolders/" in request.url.path:
             return ok({"id": "f", "displayName": "Inbox"})
+        if request.url.path.endswith("/calendars"):
+            return ok({"value": [{"id": "c1", "name": "Calendar"}]})
         return ok({"value": []})
 
-    with source(route) as graph, pytest.raises(MailboxUnavailable, match="Tasks.Read.All"):
-        graph.collections(BOX)
+    with source(route) as graph:
+        collections = graph.collections(BOX)
+        keys = [c.key for c in collections]
+        assert keys[-2:] == ["calendar:c1", "tasks:access-denied"]
+        denied = collections[-1]
+        assert denied.object_type == "Task"  # sync rules that leave tasks out skip it
+        with pytest.raises(MailboxUnavailable, match="Tasks.Read.All"):
+            list(graph.changes(BOX, denied, None))
 
 
 def test_a_missing_well_known_folder_is_left_out() -> None:

@@ -566,8 +566,21 @@ def test_missing_mail_permission_is_named(emulator: dict[str, Any]) -> None:
         assert not mail.ok and "Mail.Read" in mail.detail
         assert lines[f"contacts of {ALICE}"].ok
         alice = _mailbox(graph, ALICE)
-        with pytest.raises(MailboxUnavailable, match="Mail.Read"):
-            graph.collections(alice)
+        collections = graph.collections(alice)
+        assert {c.object_type for c in collections} == {
+            "Inbox Mails",
+            "Contact",
+            "Calendar",
+            "Task",
+        }
+        [denied] = [c for c in collections if c.key.startswith("mail:")]
+        with pytest.raises(MailboxUnavailable, match="Mail.Read") as caught:
+            list(graph.changes(alice, denied, None))
+        assert SECRET not in str(caught.value)
+        contacts = next(c for c in collections if c.key.startswith("contacts:"))
+        assert [d["name"] for p in graph.changes(alice, contacts, None) for d in p.upserts] == [
+            "Carol Jones"
+        ]
 
 
 def test_check_reports_every_kind(source: GraphSource) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from ... import documents
 from ..base import (
     CheckResult,
     Collection,
@@ -30,15 +31,23 @@ from .collections import (
     task_collections,
 )
 from .directory import all_mailboxes, listed_mailboxes
-from .errors import GraphError, for_mailbox, permission_message
+from .errors import PERMISSIONS, GraphError, for_mailbox, permission_message
 from .paths import slot_key, user_path
 from .settings import GraphSettings
 from .tls import CaBundleFile
 
 log = logging.getLogger(__name__)
 
-# Collection key prefix → the kind of data (for permission messages).
-_KINDS = {"mail": "mail", "contacts": "contacts", "calendar": "calendar", "tasks": "tasks"}
+# A kind of data the application may not read stands in the collection list
+# under this key, so that the refusal is reported on each sync (and skipped
+# quietly when sync rules leave that kind out) while the rest of the mailbox syncs.
+DENIED = "access-denied"
+_DENIED_TYPES = {
+    "mail": documents.INBOX_MAILS,
+    "contacts": documents.CONTACT,
+    "calendar": documents.CALENDAR,
+    "tasks": documents.TASK,
+}
 
 
 class GraphSource:
@@ -74,8 +83,8 @@ class GraphSource:
             yield from all_mailboxes(self._client)
 
     def collections(self, mailbox: Mailbox) -> list[Collection]:
-        # A kind that cannot be listed fails the whole mailbox rather than being
-        # left out: a missing collection would have its documents removed.
+        # A kind that fails to list for another reason fails the whole mailbox
+        # rather than being left out: a missing collection has its documents removed.
         found: list[Collection] = []
         for kind, lister in (
             ("mail", mail_collections),
@@ -86,21 +95,32 @@ class GraphSource:
             try:
                 found.extend(lister(self._client, mailbox))
             except GraphError as exc:
-                raise _unavailable(exc, mailbox, kind) from None
+                if not exc.is_access_denied:
+                    raise _unavailable(exc, mailbox, kind) from None
+                log.warning("%s: %s", mailbox.address, permission_message(kind, exc))
+                found.append(
+                    Collection(f"{kind}:{DENIED}", _DENIED_TYPES[kind], f"{kind} (access denied)")
+                )
         return found
 
     def changes(
         self, mailbox: Mailbox, collection: Collection, cursor: str | None
     ) -> Iterator[Page]:
-        kind = _KINDS.get(collection.key.split(":", 1)[0])
-        if kind is None:
-            raise SourceError(f"unknown collection {collection.key!r}")
-        read = {
+        kind, _, rest = collection.key.partition(":")
+        readers = {
             "mail": self._reader.messages,
             "contacts": self._reader.contacts,
             "calendar": self._reader.events,
             "tasks": self._reader.tasks,
-        }[kind]
+        }
+        read = readers.get(kind)
+        if read is None:
+            raise SourceError(f"unknown collection {collection.key!r}")
+        if rest == DENIED:
+            raise MailboxUnavailable(
+                f"{mailbox.address}: access denied: the application needs the "
+                f"{PERMISSIONS[kind]} application permission (admin consent granted) to read {kind}"
+            )
         if cursor is not None:
             try:
                 self._client.url(cursor)
