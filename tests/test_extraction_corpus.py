@@ -113,3 +113,17 @@ def test_outlook_items_keep_their_fields_and_code_page(
     results: dict[str, ExtractionResult], path: str, expected: str
 ) -> None:
     assert expected in (results[path].text or "")
+
+
+def test_every_corpus_mail_read_as_an_attached_mail_ends_well() -> None:
+    paths = sorted(p for p in (CORPUS / "mail").rglob("*") if p.is_file())
+    with Extractor(workers=2) as extractor, ThreadPoolExecutor(2) as threads:
+        results = list(threads.map(
+            lambda path: extractor.extract("attached.eml", "message/rfc822", path.read_bytes()),
+            paths))
+    assert len(results) > 250
+    assert all((r.text and r.text.strip()) or r.reason for r in results)
+    generic = [r.reason for r in results
+               if r.reason and ("could not be parsed" in r.reason or "crashed" in r.reason)]
+    assert generic == []
+    assert sum(len(r.nested) for r in results) > 50  # their attachments come back nested
