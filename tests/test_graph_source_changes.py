@@ -295,3 +295,22 @@ def test_listing_users_without_permission_names_it() -> None:
     denied = graph_error(403, "Authorization_RequestDenied")
     with source(lambda r: denied) as graph, pytest.raises(SourceError, match="User.Read.All"):
         list(graph.mailboxes())
+
+
+def test_the_flagged_email_list_is_not_synced_as_tasks() -> None:
+    lists = [
+        {"id": "l1", "displayName": "Tasks", "wellknownListName": "defaultList"},
+        {"id": "l2", "displayName": "Flagged email", "wellknownListName": "flaggedEmails"},
+        {"id": "l3", "displayName": "Groceries", "wellknownListName": "none"},
+    ]
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/todo/lists"):
+            return ok({"value": lists})
+        if "/mailFolders/" in request.url.path:
+            return ok({"id": "f", "displayName": "Folder"})
+        return ok({"value": []})
+
+    with source(route) as graph:
+        tasks = [(c.key, c.name) for c in graph.collections(BOX) if c.object_type == "Task"]
+    assert tasks == [("tasks:l1", "Tasks"), ("tasks:l3", "Groceries")]

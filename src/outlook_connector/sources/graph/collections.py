@@ -100,6 +100,7 @@ def calendar_collections(client: GraphClient, mailbox: Mailbox) -> list[Collecti
 
 
 def task_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:
+    """Every To Do list except "Flagged email", whose tasks are mails already indexed."""
     items = client.items(
         f"{user_path(mailbox)}/todo/lists",
         params={"$select": "id,displayName,wellknownListName"},
@@ -110,5 +111,5 @@ def task_collections(client: GraphClient, mailbox: Mailbox) -> list[Collection]:
             f"tasks:{t['id']}", documents.TASK, str(t.get("displayName") or "Tasks"), t["id"]
         )
         for t in items
-        if t.get("id")
+        if t.get("id") and t.get("wellknownListName") != "flaggedEmails"
     ]
