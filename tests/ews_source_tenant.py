@@ -19,6 +19,8 @@ PASSWORD = "another-secret"
 INBOX_BULK = 7  # with the two mails below, more than two pages of three
 
 REPORT_CSV = b"quarter,revenue\nQ3,42\n"
+AGENDA = b"1. Drawings\n2. Budget\n"
+PADDLE_QUOTE = b"2 sets: 180 EUR\n"
 
 REPORT = (
     b"""\
@@ -178,6 +180,7 @@ ORGANIZER;CN=Carol:mailto:carol@contoso.example
 ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:alice@contoso.example
 ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:Dave@contoso.example
 DESCRIPTION:Bring the drawings.
+ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=text/plain;X-FILENAME=agenda.txt:{agenda}
 END:VEVENT
 BEGIN:VEVENT
 UID:series-1
@@ -193,7 +196,7 @@ DTEND;VALUE=DATE:20240921
 SUMMARY:Company holiday
 END:VEVENT
 END:VCALENDAR
-"""
+""".replace("{agenda}", base64.b64encode(AGENDA).decode())
 
 BIRTHDAYS = """\
 BEGIN:VCALENDAR
@@ -219,6 +222,7 @@ DUE;VALUE=DATE:20240915
 STATUS:IN-PROCESS
 PRIORITY:1
 DESCRIPTION:Two sets of paddles.
+ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=text/plain;X-FILENAME=quote.txt:{quote}
 END:VTODO
 BEGIN:VTODO
 UID:task-2
@@ -227,7 +231,7 @@ STATUS:COMPLETED
 COMPLETED:20240902T120000Z
 END:VTODO
 END:VCALENDAR
-"""
+""".replace("{quote}", base64.b64encode(PADDLE_QUOTE).decode())
 
 
 def bulk_mail(n: int) -> bytes:

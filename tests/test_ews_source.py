@@ -170,6 +170,19 @@ def test_attachments_are_listed_and_downloaded(make_source: SourceFactory) -> No
     assert b"Draft attached earlier." in refs["forwarded.eml"].fetch()
 
 
+def test_event_and_task_attachments(make_source: SourceFactory) -> None:
+    source = make_source()
+    for prefix, name, label, content in (
+        ("calendar:", "Calendar", "Calendar Attachment", tenant.AGENDA),
+        ("tasks:", "Tasks", "Task Attachment", tenant.PADDLE_QUOTE),
+    ):
+        pages = full_sync(source, ALICE, collection(source, ALICE, prefix, name))
+        refs = [a for p in pages for a in p.attachments]
+        assert [(a.type, a.content_type) for a in refs] == [(label, "text/plain")]
+        assert refs[0].fetch() == content
+        assert refs[0].parent_id in {d["id"] for p in pages for d in p.upserts}
+
+
 def test_contacts_and_contact_groups(make_source: SourceFactory) -> None:
     source = make_source()
     docs = by_title(full_sync(source, ALICE, collection(source, ALICE, "contacts:", "Contacts")))
@@ -209,6 +222,7 @@ def test_events_of_every_calendar(make_source: SourceFactory) -> None:
         "2024-09-20T00:00:00Z",
         "2024-09-21T00:00:00Z",
     )
+    assert review["attachment_names"] == ["agenda.txt"]
     birthdays = full_sync(source, ALICE, collection(source, ALICE, "calendar:", "Birthdays"))
     birthday = by_title(birthdays)["Frank's birthday"]
     assert birthday["calendar"] == "Birthdays"

@@ -1,0 +1,108 @@
+"""Odd items never stop a sync: each is mapped if it can be, else skipped with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from exchangelib.errors import ErrorItemNotFound
+from exchangelib.items import Contact, Message, PostItem
+from exchangelib.properties import Mailbox as EwsMailbox
+from lxml import etree
+
+from outlook_connector.sources.base import Collection, Mailbox, Page
+from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_connector.sources.ews.services import SyncPage, TextGetItem, UnknownItem
+from outlook_connector.sources.ews.settings import _Password
+
+ALICE = Mailbox("alice@contoso.example")
+INBOX = Collection("mail:inbox", "Inbox Mails", "Inbox", "F1")
+CALENDAR = Collection("calendar:F2", "Calendar", "Calendar", "F2")
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+
+
+@pytest.fixture
+def source() -> Iterator[EwsSource]:
+    # Nothing here reaches the network: accounts are only built, never used.
+    made = EwsSource(
+        EwsSettings(
+            exchange_server="127.0.0.1:9",
+            username="svc",
+            password=_Password("x"),
+            domain="contoso.example",
+            ssl_enabled=True,
+        )
+    )
+    yield made
+    made.close()
+
+
+def add(source: EwsSource, collection: Collection, item: object) -> Page:
+    page = Page()
+    kind = collection.key.split(":")[0]
+    account = source._account(ALICE.address)
+    source._add_item(page, account, ALICE, collection, kind, "ITEM-1", item)
+    return page
+
+
+def test_a_post_in_a_mail_folder_is_indexed_as_a_mail(source: EwsSource) -> None:
+    post = PostItem(id="P1", subject="Notice", sender=EwsMailbox(email_address="Ops@x.example"))
+    page = add(source, INBOX, post)
+    assert page.skipped == []
+    assert page.upserts[0]["title"] == "Notice"
+    assert page.upserts[0]["sender"] == "ops@x.example"
+
+
+def test_an_item_of_an_unknown_type_is_skipped_with_its_type(source: EwsSource) -> None:
+    page = add(source, INBOX, UnknownItem(item_id="ITEM-1", tag="Persona"))
+    assert page.upserts == []
+    assert page.skipped == [
+        ("ITEM-1", "UnknownItem could not be mapped: UnmappableItem: unknown item type Persona")
+    ]
+
+
+def test_an_item_gone_before_it_was_read_is_skipped(source: EwsSource) -> None:
+    page = add(source, INBOX, ErrorItemNotFound("The specified object was not found"))
+    assert page.upserts == []
+    assert "ErrorItemNotFound" in page.skipped[0][1]
+
+
+def test_an_item_that_does_not_belong_in_the_folder_is_skipped(source: EwsSource) -> None:
+    page = add(source, CALENDAR, Contact(id="C1", display_name="Misfiled"))
+    assert page.upserts == []
+    assert "Contact is not expected in a calendar folder" in page.skipped[0][1]
+
+
+def test_a_mapping_failure_skips_only_that_item(source: EwsSource) -> None:
+    broken = Message(id="M1", subject="Broken")
+    broken.to_recipients = 42  # type: ignore[assignment]  # not a list: the mapping fails
+    page = add(source, INBOX, broken)
+    assert page.upserts == []
+    assert page.skipped[0][0] == "ITEM-1"
+    assert "Message could not be mapped: TypeError" in page.skipped[0][1]
+
+
+def test_getitem_answers_of_unknown_types_become_unknown_items(source: EwsSource) -> None:
+    account = source._account(ALICE.address)
+    elem = etree.fromstring(
+        f'<t:Persona xmlns:t="{T}"><t:ItemId Id="X1" ChangeKey="C"/></t:Persona>'
+    )
+    assert TextGetItem(account=account)._elem_to_obj(elem) == UnknownItem("X1", "Persona")
+
+
+def test_getitem_asks_for_text_bodies(source: EwsSource) -> None:
+    account = source._account(ALICE.address)
+    payload = TextGetItem(account=account).get_payload(
+        items=[("X1", "C")], additional_fields=None, shape="IdOnly"
+    )
+    shape = payload[0]
+    assert [etree.QName(child).localname for child in shape] == ["BaseShape", "BodyType"]
+    assert shape[1].text == "Text"
+
+
+def test_read_flag_changes_are_ignored(source: EwsSource) -> None:
+    account = source._account(ALICE.address)
+    change = etree.fromstring(
+        f'<t:ReadFlagChange xmlns:t="{T}"><t:ItemId Id="X1" ChangeKey="C"/><t:IsRead>true</t:IsRead></t:ReadFlagChange>'
+    )
+    assert SyncPage(account=account)._elem_to_obj(change) is None
