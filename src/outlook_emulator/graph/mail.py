@@ -30,7 +30,6 @@ def folder_json(mailbox: Mailbox, folder: Folder) -> dict[str, Any]:
         "childFolderCount": sum(1 for c in children if c.kind == "mail"),
         "unreadItemCount": sum(1 for m in messages if not m.is_read),
         "totalItemCount": len(messages),
-        "sizeInBytes": sum(len(m.source_bytes) for m in messages),
         "isHidden": False,
     }
 

@@ -95,12 +95,6 @@ def mailbox_settings(call: Call, user: str) -> dict[str, Any]:
         "userPurpose": _PURPOSE.get(mailbox.user.kind, "others"),
         "automaticRepliesSetting": {"status": "disabled", "externalAudience": "none"},
         "language": {"locale": "en-US", "displayName": "English (United States)"},
-        "workingHours": {
-            "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
-            "startTime": "08:00:00.0000000",
-            "endTime": "17:00:00.0000000",
-            "timeZone": {"name": "UTC"},
-        },
     }
     context = f"{call.root}/$metadata#users('{user}')/mailboxSettings"
     return {"@odata.context": context, **call.select(settings)}
