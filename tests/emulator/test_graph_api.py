@@ -18,7 +18,6 @@ import msal
 import pytest
 import requests
 from graph_schema import assert_collection, assert_delta, assert_entity, assert_error
-
 from tests.emulators import running_emulator
 
 TENANT_ID = "5f1c7a52-0d1e-4c55-9d3e-2b7a6f1e8a10"
