@@ -18,7 +18,11 @@ class ExtractionLimits:
 
 @dataclass
 class NestedAttachment:
-    """An attachment found inside an attached mail; the engine indexes it as its own document."""
+    """An attachment found inside an attached mail; the engine indexes it as its own document.
+
+    ``depth`` is 1 for the attachments of a mail attached to an item, 2 one level
+    further down, and so on; pass it back as ``Extractor.extract(..., depth=depth)``.
+    """
 
     name: str
     content_type: str | None
