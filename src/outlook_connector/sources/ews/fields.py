@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from exchangelib.fields import FieldPath
 from exchangelib.items import CalendarItem, Contact, DistributionList, Message, Task
 
@@ -28,7 +30,7 @@ _TASK = (
 )  # fmt: skip
 
 
-def _paths(model: type, names: tuple[str, ...]) -> list[FieldPath]:
+def _paths(model: Any, names: tuple[str, ...]) -> list[FieldPath]:
     return [FieldPath(field=model.get_field_by_fieldname(name)) for name in names]
 
 

@@ -48,7 +48,8 @@ class EwsSettings:
     def from_config(cls, config: Any) -> EwsSettings:
         """Read the attributes of the connector's configuration object."""
         password = getattr(config, "password", None)
-        raw = password.reveal() if hasattr(password, "reveal") else (password or "")
+        reveal = getattr(password, "reveal", None)
+        raw = reveal() if callable(reveal) else (password or "")
         mailboxes = getattr(config, "mailboxes", None)
         return cls(
             exchange_server=getattr(config, "exchange_server", None) or "",

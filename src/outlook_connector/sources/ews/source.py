@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from exchangelib import IMPERSONATION, NTLM, UTC, Account, Configuration
 from exchangelib import errors as ews_errors
@@ -36,6 +36,7 @@ from outlook_connector.sources.ews.services import (
     DELETE,
     Change,
     SyncPage,
+    SyncResult,
     TextGetItem,
     UnknownItem,
 )
@@ -213,7 +214,9 @@ class EwsSource:
             if not address or address in seen:
                 continue
             seen.add(address)
-            kind = "user" if getattr(user, "kind", "user") == "user" else "shared"
+            kind: Literal["user", "shared"] = (
+                "user" if getattr(user, "kind", "user") == "user" else "shared"
+            )
             yield Mailbox(
                 address=address,
                 display_name=getattr(user, "display_name", None),
@@ -222,15 +225,10 @@ class EwsSource:
             )
 
     def _directory_users(self) -> Iterator[Any]:
-        list_users = self._list_users
-        try:
-            from outlook_connector.sources.directory import DirectoryError
-        except ImportError:  # pragma: no cover - only while the module is missing
-            DirectoryError = OSError  # noqa: N806
-        if list_users is None:
-            from outlook_connector.sources.directory import list_directory_users
+        # Imported here: ldap3 is needed only when the directory is asked.
+        from outlook_connector.sources.directory import DirectoryError, list_directory_users
 
-            list_users = list_directory_users
+        list_users = self._list_users or list_directory_users
         s = self.settings
         try:
             yield from list_users(
@@ -248,24 +246,50 @@ class EwsSource:
 
     def collections(self, mailbox: Mailbox) -> list[Collection]:
         account = self._account(mailbox.address)
-        found = self._ews(
-            lambda: folders.get_distinguished(account, _DISTINGUISHED), mailbox.address
-        )
+        known = self._distinguished_folders(account, mailbox.address)
+        return [
+            *self._mail_collections(account, mailbox.address, known),
+            *self._folder_collections(account, mailbox.address, known),
+        ]
+
+    def _distinguished_folders(
+        self, account: Account, address: str
+    ) -> dict[str, folders.FolderInfo]:
+        found = self._ews(partial(folders.get_distinguished, account, _DISTINGUISHED), address)
         for name, answer in found.items():
             if isinstance(answer, MAILBOX_ERRORS):
                 raise MailboxUnavailable(
-                    f"mailbox {mailbox.address} cannot be opened: {type(answer).__name__}: {answer}"
+                    f"mailbox {address} cannot be opened: {type(answer).__name__}: {answer}"
                 )
             if isinstance(answer, Exception) and not isinstance(answer, _MISSING_FOLDER):
-                raise SourceError(f"folder {name} of {mailbox.address}: {answer}")
-        known = {k: v for k, v in found.items() if isinstance(v, folders.FolderInfo)}
-        result: list[Collection] = []
+                raise SourceError(f"folder {name} of {address}: {answer}")
+        return {k: v for k, v in found.items() if isinstance(v, folders.FolderInfo)}
+
+    def _subfolders(
+        self, account: Account, parent: folders.FolderInfo, deep: bool, address: str
+    ) -> list[folders.FolderInfo]:
+        def find() -> list[folders.FolderInfo]:
+            return list(folders.subfolders(account, parent.id, deep=deep))
+
+        return self._ews(find, address)
+
+    def _mail_collections(
+        self, account: Account, address: str, known: dict[str, folders.FolderInfo]
+    ) -> Iterator[Collection]:
         for key, name, label in MAIL_FOLDERS:
-            info = self._archive(account, known) if name == "archive" else known.get(name)
+            info = known.get(name)
+            if name == "archive" and "msgfolderroot" in known:
+                children = self._subfolders(account, known["msgfolderroot"], False, address)
+                info = next((f for f in children if folders.is_archive(f)), None)
             if info is None:
-                log.info("%s has no %s folder; skipped", mailbox.address, name)
+                log.info("%s has no %s folder; skipped", address, name)
                 continue
-            result.append(Collection(key, label, info.display_name or name, info.id))
+            yield Collection(key, label, info.display_name or name, info.id)
+
+    def _folder_collections(
+        self, account: Account, address: str, known: dict[str, folders.FolderInfo]
+    ) -> Iterator[Collection]:
+        """Contacts, calendars and task lists: the default folder and those made below it."""
         kinds = (
             ("contacts", documents.CONTACT, folders.CONTACT_CLASSES),
             ("calendar", documents.CALENDAR, folders.CALENDAR_CLASSES),
@@ -275,21 +299,9 @@ class EwsSource:
             top = known.get(kind)
             if top is None:
                 continue
-            below = self._ews(lambda top=top: list(folders.subfolders(account, top.id, deep=True)))
+            below = self._subfolders(account, top, True, address)
             for info in [top, *(f for f in below if f.folder_class in classes)]:
-                result.append(
-                    Collection(f"{kind}:{info.id}", label, info.display_name or kind, info.id)
-                )
-        return result
-
-    def _archive(
-        self, account: Account, known: dict[str, folders.FolderInfo]
-    ) -> folders.FolderInfo | None:
-        root = known.get("msgfolderroot")
-        if root is None:
-            return None
-        children = self._ews(lambda: list(folders.subfolders(account, root.id, deep=False)))
-        return next((f for f in children if folders.is_archive(f)), None)
+                yield Collection(f"{kind}:{info.id}", label, info.display_name or kind, info.id)
 
     def changes(
         self, mailbox: Mailbox, collection: Collection, cursor: str | None
@@ -303,10 +315,7 @@ class EwsSource:
         while True:
             try:
                 result = self._ews(
-                    lambda state=state: SyncPage(account=account).page(
-                        folder, state, self.settings.sync_page_size
-                    ),
-                    mailbox.address,
+                    partial(self._sync_page, account, folder, state), mailbox.address
                 )
             except ews_errors.ErrorInvalidSyncStateData:
                 raise CursorExpired(
@@ -319,6 +328,9 @@ class EwsSource:
             if result.last_page:
                 return
             state = result.sync_state
+
+    def _sync_page(self, account: Account, folder: FolderId, state: str | None) -> SyncResult:
+        return SyncPage(account=account).page(folder, state, self.settings.sync_page_size)
 
     def _page(
         self,

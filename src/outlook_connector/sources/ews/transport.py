@@ -128,7 +128,7 @@ class ScopedProtocol(Protocol):
         super().__init__(*args, **kwargs)
         self.TIMEOUT = timeout  # per instance; the class default stays untouched
 
-    def raw_session(self, prefix: str, *args: Any, **kwargs: Any) -> requests.Session:  # type: ignore[override]
+    def raw_session(self, prefix: str, *args: Any, **kwargs: Any) -> requests.Session:
         session = super().raw_session(prefix, *args, **kwargs)
         # Replaces the adapter exchangelib mounted for the same URL prefix.
         session.mount(prefix, self._adapter())
