@@ -411,7 +411,7 @@ class MailboxWriter:
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Contoso//Generator//EN\r\nBEGIN:VEVENT\r\n"
             f"UID:gen-{self.owner.address}-{self.counter}\r\nDTSTAMP:{_ical(start)}\r\n"
             f"DTSTART:{_ical(start)}\r\nDTEND:{_ical(start + timedelta(hours=1))}\r\n{rule}"
-            f"SUMMARY:{values['product'].title()} review with {values['partner']}\r\n"
+            f"SUMMARY:{str(values['product']).title()} review with {values['partner']}\r\n"
             f"LOCATION:{values['place']} office\r\n"
             f"DESCRIPTION:Agenda: {values['product']} pricing\\, stock for {values['place']}.\r\n"
             f"ORGANIZER;CN={self.owner.name}:mailto:{self.owner.address}\r\n"

@@ -241,8 +241,13 @@ def _is_read(hdrs: Headers) -> bool:
 
 def conversation_id(message: Message) -> str:
     """The same id for every message of a thread: keyed by the thread's first message."""
-    root = (message.references[:1] or [message.in_reply_to or message.internet_message_id])[0]
-    key = root or "subject:" + " ".join(_REPLY_PREFIX.sub("", message.subject).lower().split())
+    root = message.references[0] if message.references else None
+    key = (
+        root
+        or message.in_reply_to
+        or message.internet_message_id
+        or "subject:" + " ".join(_REPLY_PREFIX.sub("", message.subject).lower().split())
+    )
     digest = hashlib.sha256(key.encode("utf-8", "replace")).digest()
     return "AAQkAD" + ids.encode(digest[:42])
 
@@ -273,7 +278,7 @@ def _collect(part: MimePart, parts: _Parts) -> None:
     if part.is_multipart():
         children = part.get_payload()
         if ctype == "multipart/alternative" and isinstance(children, list):
-            _collect_alternative(children, parts)
+            _collect_alternative([c for c in children if isinstance(c, MimePart)], parts)
             return
         for child in children if isinstance(children, list) else []:
             if isinstance(child, MimePart):
@@ -329,6 +334,8 @@ def _payload_bytes(part: MimePart) -> bytes:
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
         inner = part.get_payload()
         target = inner[0] if isinstance(inner, list) and inner else part
+        if not isinstance(target, MimePart):
+            return str(inner).encode("utf-8", "replace")
         try:
             return target.as_bytes(policy=policy.compat32)
         except Exception:  # a tree the generator cannot write back; keep the raw text

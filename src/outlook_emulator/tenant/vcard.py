@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile, as_utc, decode_text
 from outlook_emulator.tenant.model import (
@@ -60,9 +60,11 @@ def parse_vcards(data: bytes, ctx: ItemContext) -> tuple[list[Item], list[str]]:
     cards = read_cards(data)
     if not cards:
         raise UnrepresentableFile("no BEGIN:VCARD ... END:VCARD card in the file")
-    emails_by_uid = {
-        _uid(card): emails[0].address for card in cards if (emails := _emails(card)) and _uid(card)
-    }
+    emails_by_uid: dict[str, str] = {}
+    for card in cards:
+        uid, emails = _uid(card), _emails(card)
+        if uid and emails:
+            emails_by_uid[uid] = emails[0].address
     items: list[Item] = []
     notes: list[str] = []
     for position, card in enumerate(cards):
@@ -298,7 +300,7 @@ def _is_group(card: Card) -> bool:
 
 def _to_item(card: Card, position: int, ctx: ItemContext, uids: dict[str, str]) -> Item:
     modified = _timestamp(card.first("REV")) or ctx.file_time
-    common = {
+    common: dict[str, Any] = {
         "id": ctx.entry_id(position),
         "path": ctx.entry_path(position),
         "folder_id": ctx.folder_id,
