@@ -21,7 +21,7 @@ def source_for(d: Directory, password: str | None = None, **overrides: object) -
         domain=d.domain,
         active_directory_server=d.url,
         max_retry_wait=0.5,
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
     return EwsSource(settings)
 

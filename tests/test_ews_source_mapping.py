@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, HTMLBody
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber
 from exchangelib.items import CalendarItem, Contact, DistributionList, Message, Task
@@ -246,7 +247,7 @@ def test_recurrence_in_the_graph_sources_words() -> None:
     assert mapping.recurrence_text(None) is None
 
 
-def test_times_never_depend_on_the_machine_zone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_times_never_depend_on_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
