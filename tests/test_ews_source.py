@@ -23,6 +23,9 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_emulator.ews.app import EwsApp
+from outlook_emulator.http import EmulatorServer, Request, Response
+from outlook_emulator.tenant.loader import load_tenant
 from tests import ews_source_tenant as tenant
 from tests.emulators import running_emulator
 
@@ -401,3 +404,28 @@ def test_close_leaves_no_connection_behind(make_source: SourceFactory) -> None:
     before = len(CachingProtocol._protocol_cache)
     source.close()
     assert len(CachingProtocol._protocol_cache) == before - 1
+
+
+def _basic_only(request: Request, call_next: Callable[[Request], Response]) -> Response:
+    """An Exchange whose EWS directory has Windows authentication switched off."""
+    challenge = {"WWW-Authenticate": 'Basic realm="127.0.0.1"'}
+    if (request.header("authorization") or "").lower().startswith(("ntlm", "negotiate")):
+        return Response(status=401, body=b"", headers=challenge)
+    response = call_next(request)
+    if response.status == 401:
+        return Response(status=401, body=response.body, headers=challenge)
+    return response
+
+
+def test_a_server_without_ntlm_is_signed_in_to_with_what_it_offers(
+    tmp_path: Path, make_source: SourceFactory
+) -> None:
+    loaded = load_tenant(tenant.write_tenant(tmp_path / "basic"))
+    server = EmulatorServer([EwsApp(loaded)], middleware=[_basic_only])
+    server.start()
+    try:
+        info = {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
+        source = make_source(info, ssl_enabled=False)
+        assert {c.key for c in source.collections(ALICE)} >= {"mail:inbox", "mail:archive"}
+    finally:
+        server.stop()
