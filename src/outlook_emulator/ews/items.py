@@ -12,6 +12,7 @@ walks the table and writes the fields the shape asks for. Tables follow
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import re
 from collections.abc import Callable
@@ -39,8 +40,17 @@ from outlook_emulator.tenant.model import (
 class RenderContext:
     shape: Shape
     folder_change_keys: dict[str, str] = field(default_factory=dict)
-    # FindItem and SyncFolderItems cannot return these (finditem-operation.md remarks).
+    # FindItem and SyncFolderItems return no bodies, attachments or recipient lists
+    # (finditem-operation.md and syncfolderitems-operation.md, remarks).
     find: bool = False
+    # Per item type, the writers this shape selects: worked out once per response.
+    _plans: dict[str, list[Writer]] = field(default_factory=dict)
+
+    def plan(self, name: str) -> list[Writer]:
+        found = self._plans.get(name)
+        if found is None:
+            found = self._plans[name] = _plan(_TABLES[name], self.shape, self.find)
+        return found
 
 
 Writer = Callable[[etree._Element, Item, RenderContext], None]
@@ -85,14 +95,21 @@ def item_class(item: Item) -> str:
 
 
 def render_item(parent: etree._Element, item: Item, ctx: RenderContext) -> etree._Element:
-    el = sub(parent, T + element_name(item))
-    shape = ctx.shape
-    for fld in _TABLES[element_name(item)]:
-        if ctx.find and not fld.in_find:
-            continue
-        if fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.default, fld.in_all):
-            fld.write(el, item, ctx)
+    name = element_name(item)
+    el = etree.SubElement(parent, T + name)
+    for write in ctx.plan(name):
+        write(el, item, ctx)
     return el
+
+
+def _plan(table: list[Field], shape: Shape, find: bool) -> list[Writer]:
+    """The writers a shape selects from a type's table, in schema order."""
+    return [
+        fld.write
+        for fld in table
+        if (not find or fld.in_find)
+        and (fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.default, fld.in_all))
+    ]
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -275,13 +292,21 @@ def _false(item: Item) -> str:
     return "false"
 
 
-def _item_rights(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+def _rights_template() -> etree._Element:
     # The service account reads; it never changes anything in the emulated store.
-    rights = sub(el, T + "EffectiveRights")
+    rights = etree.Element(T + "EffectiveRights")
     for tag in ("CreateAssociated", "CreateContents", "CreateHierarchy", "Delete", "Modify"):
         sub(rights, T + tag, "false")
     sub(rights, T + "Read", "true")
     sub(rights, T + "ViewPrivateItems", "true")
+    return rights
+
+
+_RIGHTS = _rights_template()
+
+
+def _item_rights(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    el.append(copy.deepcopy(_RIGHTS))
 
 
 _ITEM_HEAD: list[Field] = [

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -26,7 +26,7 @@ _STORE_TAG = b"\x00S"
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     destination = request.get("DestinationFormat", "")
-    response = etree.Element(M + "ConvertIdResponse")
+    response = response_root("ConvertIdResponse")
     messages = sub(response, M + "ResponseMessages")
     source_ids = request.find(M + "SourceIds")
     for alt in source_ids if source_ids is not None else []:

@@ -13,7 +13,16 @@ from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import render_folder, resolve, walk
 from outlook_emulator.ews.paging import parse_indexed_view
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, EwsFault, M, T, response_message, sub, xml_bool
+from outlook_emulator.ews.soap import (
+    EwsError,
+    EwsFault,
+    M,
+    T,
+    response_message,
+    response_root,
+    sub,
+    xml_bool,
+)
 from outlook_emulator.ews.state import EwsState
 
 
@@ -23,7 +32,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
     shape = parse_shape(request.find(M + "FolderShape"))
     view = parse_indexed_view(request.find(M + "IndexedPageFolderView"))
-    response = etree.Element(M + "FindFolderResponse")
+    response = response_root("FindFolderResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = request.find(M + "ParentFolderIds")
     for el in parents if parents is not None else []:

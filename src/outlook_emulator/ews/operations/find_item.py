@@ -20,7 +20,16 @@ from outlook_emulator.ews.occurrences import calendar_view
 from outlook_emulator.ews.paging import FIND_COUNT_LIMIT, parse_indexed_view
 from outlook_emulator.ews.restriction import parse_restriction, parse_sort, sort_items
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, EwsFault, M, T, response_message, sub, xml_bool
+from outlook_emulator.ews.soap import (
+    EwsError,
+    EwsFault,
+    M,
+    T,
+    response_message,
+    response_root,
+    sub,
+    xml_bool,
+)
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.tenant.model import Item
 
@@ -30,7 +39,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     if traversal not in ("Shallow", "Deep", "SoftDeleted", "Associated"):
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
     render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), find=True)
-    response = etree.Element(M + "FindItemResponse")
+    response = response_root("FindItemResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = request.find(M + "ParentFolderIds")
     for el in parents if parents is not None else []:

@@ -16,13 +16,13 @@ from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.items import RenderContext, render_item, write_attachment_summary
 from outlook_emulator.ews.lookup import find_attachment
 from outlook_emulator.ews.shapes import Shape, parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     shape = _attached_item_shape(request.find(M + "AttachmentShape"))
-    response = etree.Element(M + "GetAttachmentResponse")
+    response = response_root("GetAttachmentResponse")
     messages = sub(response, M + "ResponseMessages")
     ids = request.find(M + "AttachmentIds")
     for el in ids if ids is not None else []:

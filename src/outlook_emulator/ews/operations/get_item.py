@@ -15,14 +15,14 @@ from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.items import RenderContext, render_item
 from outlook_emulator.ews.lookup import find_item
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.tenant.model import Event, Item
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")))
-    response = etree.Element(M + "GetItemResponse")
+    response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
     item_ids = request.find(M + "ItemIds")
     for el in item_ids if item_ids is not None else []:

@@ -14,14 +14,14 @@ from lxml import etree
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import FolderRef, distinguished, render_folder, resolve, walk
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, sub
+from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.ews.syncstate import SyncState, decode
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     shape = parse_shape(request.find(M + "FolderShape"))
-    response = etree.Element(M + "SyncFolderHierarchyResponse")
+    response = response_root("SyncFolderHierarchyResponse")
     messages = sub(response, M + "ResponseMessages")
     try:
         ref = _sync_root(ctx, request.find(M + "SyncFolderId"))

@@ -20,7 +20,16 @@ from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import resolve
 from outlook_emulator.ews.items import RenderContext, render_item
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, EwsFault, M, T, response_message, sub, xml_bool
+from outlook_emulator.ews.soap import (
+    EwsError,
+    EwsFault,
+    M,
+    T,
+    response_message,
+    response_root,
+    sub,
+    xml_bool,
+)
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.ews.syncstate import SyncState, decode
 from outlook_emulator.tenant.model import Folder, Item
@@ -39,7 +48,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), find=True)
     max_changes = _max_changes(request.find(M + "MaxChangesReturned"))
     ignore = {el.get("Id", "") for el in request.iterfind(f"{M}Ignore/{T}ItemId")}
-    response = etree.Element(M + "SyncFolderItemsResponse")
+    response = response_root("SyncFolderItemsResponse")
     messages = sub(response, M + "ResponseMessages")
     try:
         target = request.find(M + "SyncFolderId")
