@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from outlook_emulator.certs import create_server_certificates
+from outlook_emulator.control import ControlApp
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.graph import GraphApp
 from outlook_emulator.http import App, EmulatorServer
@@ -49,20 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_apps(tenant: Tenant, tokens: TokenService) -> list[App]:
     """The front ends in the order they are asked whether they serve a request."""
-    apps: list[App] = []
-    control = _control_app(tenant)
-    if control is not None:
-        apps.append(control)
-    apps += [IdentityApp(tenant, tokens), GraphApp(tenant, tokens), EwsApp(tenant)]
-    return apps
-
-
-def _control_app(tenant: Tenant) -> App | None:
-    try:  # the control API is optional until its module exists
-        from outlook_emulator.control import ControlApp
-    except ImportError:
-        return None
-    return ControlApp(tenant)  # type: ignore[no-any-return]
+    return [ControlApp(tenant), IdentityApp(tenant, tokens), GraphApp(tenant, tokens),
+            EwsApp(tenant)]
 
 
 def load(path: Path) -> Tenant:
