@@ -545,3 +545,12 @@ def test_times_fall_back_to_the_file_time(tmp_path: Path) -> None:
     message = items_of(load_tenant(tmp_path), "inbox")[0]
     assert message.last_modified == datetime.fromtimestamp(1_700_000_000, UTC)
     assert message.sent is None
+
+
+def test_an_unreadable_file_is_skipped_and_the_rest_loads(tmp_path: Path) -> None:
+    write(tmp_path, "tenant.toml", "")
+    write(tmp_path, f"mailboxes/{ALICE}/inbox/good.eml", REPLY)
+    (tmp_path / f"mailboxes/{ALICE}/inbox/gone.eml").symlink_to(tmp_path / "nowhere.eml")
+    tenant = load_tenant(tmp_path)
+    assert [m.path for m in items_of(tenant, "inbox")] == ["inbox/good.eml"]
+    assert "cannot be read" in dict(tenant.skipped)[f"{ALICE}/inbox/gone.eml"]

@@ -63,7 +63,7 @@ def _mailbox_dirs(root: Path, tenant: Tenant) -> dict[str, Path]:
 
 def _load_mailbox(tenant: Tenant, mailbox: Mailbox, directory: Path) -> None:
     root = mailbox.folders[mailbox.root_id]
-    for entry in _entries(directory):
+    for entry in _entries(directory, tenant, mailbox.address):
         relative = entry.name
         if not entry.is_dir():
             _skip(tenant, f"{mailbox.address}/{relative}", "a file outside any folder")
@@ -85,7 +85,7 @@ def _load_mailbox(tenant: Tenant, mailbox: Mailbox, directory: Path) -> None:
 
 def _load_folder(tenant: Tenant, mailbox: Mailbox, folder: Folder, directory: Path) -> None:
     children: list[os.DirEntry[str]] = []
-    for entry in _entries(directory):
+    for entry in _entries(directory, tenant, f"{mailbox.address}/{folder.path}"):
         if entry.is_dir():
             children.append(entry)
             continue
@@ -121,10 +121,15 @@ def _load_file(
         mailbox.store(folder, item)
 
 
-def _entries(directory: Path) -> list[os.DirEntry[str]]:
-    # Sorted, so that load order (and with it every change sequence number) is stable.
-    with os.scandir(directory) as scan:
-        return sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+def _entries(directory: Path, tenant: Tenant, where: str) -> list[os.DirEntry[str]]:
+    """The visible entries of ``directory``, sorted so that load order (and with it every
+    change sequence number) is stable; an unreadable folder counts as empty, with a note."""
+    try:
+        with os.scandir(directory) as scan:
+            return sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as error:
+        _skip(tenant, where, f"folder cannot be read: {error.strerror or error}")
+        return []
 
 
 def _skip(tenant: Tenant, where: str, reason: str) -> None:
