@@ -26,9 +26,10 @@ from outlook_connector.extraction.detect import HEAD_SIZE, detect_format
 from outlook_connector.extraction.formats import default_registry
 from outlook_connector.extraction.model import DEFAULT_LIMITS, ExtractionLimits, ExtractionResult
 from outlook_connector.extraction.registry import FormatRegistry, FormatSpec
-from outlook_connector.extraction.worker import MEMORY_REASON
+from outlook_connector.extraction.worker import MEMORY_REASON, READY
 
 _JOIN_SECONDS = 5.0
+_STARTUP_SECONDS = 60.0  # generous: a loaded machine may take long to start an interpreter
 _WORKER_CODE = "from outlook_connector.extraction.worker import serve; serve()"
 
 
@@ -56,12 +57,21 @@ class _Worker:
             )
         self.conn = Connection(parent_end.detach())
         self.conn.send_bytes(setup)
+        self.ready = False
+
+    def _wait_until_ready(self) -> bool:
+        if not self.ready and self.conn.poll(_STARTUP_SECONDS):
+            self.ready = self.conn.recv_bytes() == READY
+        return self.ready
 
     def run(self, spec: FormatSpec, request: tuple[str, str | None, int], data: bytes,
             limits: ExtractionLimits) -> tuple[ExtractionResult, bool]:
         """The result, and whether this worker can take another request."""
         name, content_type, depth = request
         try:
+            if not self._wait_until_ready():
+                return ExtractionResult(None, f"{spec.label} extraction could not start a "
+                                        f"worker within {_STARTUP_SECONDS:g} s"), False
             self.conn.send((spec.name, name, content_type, depth))
             self.conn.send_bytes(data)
             if not self.conn.poll(limits.timeout_seconds):

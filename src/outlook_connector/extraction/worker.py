@@ -23,6 +23,7 @@ _TRAILING_SPACE = re.compile(r"[ \t\r\f\v]+\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TAB_RUNS = re.compile(r"\t{2,}")
 MEMORY_REASON = "exceeded the memory limit"
+READY = b"ready"  # sent once set up, so that start-up time is not charged to an attachment
 
 
 def run_extraction(
@@ -93,6 +94,7 @@ def serve() -> None:
     conn = Connection(int(sys.argv[1]))
     try:
         registry, limits = pickle.loads(conn.recv_bytes())
+        conn.send_bytes(READY)
     except (EOFError, OSError):
         return
     worker_main(conn, registry, limits)
