@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -187,36 +188,92 @@ def test_throttled_delta_pages_are_retried() -> None:
     assert [d["id"] for d in page.upserts] == ["m1"]
 
 
-def test_calendar_rounds_end_with_a_modified_since_listing_and_resume_their_start() -> None:
-    seen: list[httpx.URL] = []
+class FakeCalendar:
+    """/calendars/c1/events as Graph lists it: two events a page; ids-only on request."""
 
-    def route(request: httpx.Request) -> httpx.Response:
-        seen.append(request.url)
-        if "skip" not in str(request.url):
-            return ok(
-                {
-                    "value": [{"id": "e1", "type": "singleInstance", "subject": "One"}],
-                    "@odata.nextLink": f"{GRAPH}/users/u1/calendars/c1/events?$skip=1",
-                }
-            )
-        return ok({"value": [{"id": "e2", "type": "seriesMaster", "subject": "Two"}]})
+    def __init__(self) -> None:
+        old = "2024-01-01T00:00:00Z"
+        self.events = {
+            "e1": {"id": "e1", "type": "singleInstance", "subject": "One", "createdDateTime": old},
+            "e2": {"id": "e2", "type": "seriesMaster", "subject": "Two", "createdDateTime": old},
+            "e3": {
+                "id": "e3",
+                "type": "singleInstance",
+                "subject": "Three",
+                "createdDateTime": old,
+            },
+        }
+        for event in self.events.values():
+            event["lastModifiedDateTime"] = old
+        self.filters: list[str] = []
 
-    with source(route) as graph:
-        pages = list(graph.changes(BOX, CALENDAR, None))
-        assert [d["meeting_type"] for p in pages for d in p.upserts] == [
+    def add(self, event_id: str, subject: str) -> None:
+        # Created after the previous round started (Graph's times have whole seconds).
+        now = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.events[event_id] = {
+            "id": event_id,
+            "type": "singleInstance",
+            "subject": subject,
+            "createdDateTime": now,
+            "lastModifiedDateTime": now,
+        }
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1.0/users/u1/calendars/c1/events"
+        assert "#" not in str(request.url)
+        params = request.url.params
+        if "$filter" in params:
+            self.filters.append(params["$filter"])  # and ignored, as some servers do
+        items = list(self.events.values())
+        if params.get("$select") == "id,createdDateTime":
+            return ok({"value": [{k: e[k] for k in ("id", "createdDateTime")} for e in items]})
+        skip = int(params.get("$skip", "0"))
+        body: dict[str, Any] = {"value": items[skip : skip + 2]}
+        if skip + 2 < len(items):
+            body["@odata.nextLink"] = f"{GRAPH}/users/u1/calendars/c1/events?$skip={skip + 2}"
+        return ok(body)
+
+
+def titles(pages: list[Any]) -> list[str]:
+    return [d["title"] for p in pages for d in p.upserts]
+
+
+def test_calendar_rounds_read_changes_only_and_fall_back_to_a_full_read_on_deletion() -> None:
+    calendar = FakeCalendar()
+    with source(calendar) as graph:
+        first = list(graph.changes(BOX, CALENDAR, None))
+        assert titles(first) == ["One", "Two", "Three"]
+        assert [d["meeting_type"] for p in first for d in p.upserts][:2] == [
             "single",
             "recurring series",
         ]
-        first, last = pages
-        assert not first.complete and first.cursor and "#round=" in first.cursor
-        assert last.complete and last.cursor
-        checkpoint = httpx.URL(last.cursor)
-        assert checkpoint.path == "/v1.0/users/u1/calendars/c1/events"
-        assert checkpoint.params["$filter"].startswith("lastModifiedDateTime ge ")
-        # A round resumed from its page link ends with the same round start.
-        [resumed] = list(graph.changes(BOX, CALENDAR, first.cursor))
-    assert "#" not in str(seen[-1])
-    assert resumed.complete and resumed.cursor == last.cursor
+        assert [p.complete for p in first] == [False, True]
+        assert "#page;" in (first[0].cursor or "")
+        checkpoint = first[-1].cursor or ""
+        assert "#checkpoint;" in checkpoint
+
+        unchanged = list(graph.changes(BOX, CALENDAR, checkpoint))
+        assert titles(unchanged) == [] and unchanged[-1].complete
+        assert calendar.filters and calendar.filters[-1].startswith("lastModifiedDateTime ge ")
+
+        calendar.add("e4", "Four")
+        added = list(graph.changes(BOX, CALENDAR, unchanged[-1].cursor))
+        assert titles(added) == ["Four"]
+
+        del calendar.events["e2"]
+        with pytest.raises(CursorExpired, match="deleted"):
+            list(graph.changes(BOX, CALENDAR, added[-1].cursor))
+        # What the engine does next: read everything again, and remove what it did not see.
+        assert titles(list(graph.changes(BOX, CALENDAR, None))) == ["One", "Three", "Four"]
+
+
+def test_a_calendar_round_resumed_from_a_page_link_keeps_its_state() -> None:
+    calendar = FakeCalendar()
+    with source(calendar) as graph:
+        first = list(graph.changes(BOX, CALENDAR, None))
+        resumed = list(graph.changes(BOX, CALENDAR, first[0].cursor))
+    assert titles(resumed) == ["Three"]
+    assert resumed[-1].cursor == first[-1].cursor
 
 
 def test_attachment_listing_of_an_item_deleted_meanwhile_skips_the_item() -> None:

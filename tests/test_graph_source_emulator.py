@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 
 from outlook_connector.sources.base import (
     Collection,
+    CursorExpired,
     Mailbox,
     MailboxUnavailable,
     Page,
@@ -507,7 +508,7 @@ def test_events_one_document_per_event_or_series(source: GraphSource) -> None:
     assert standup["meeting_type"] == "recurring series"
     assert standup["recurrence"] == "weekly on Monday, Wednesday until 2025-01-01"
     assert standup["start_date"] == "2024-09-02T07:00:00Z"
-    assert pages[-1].complete and "lastModifiedDateTime" in (pages[-1].cursor or "")
+    assert pages[-1].complete and "#checkpoint;" in (pages[-1].cursor or "")
 
 
 def test_child_calendar(source: GraphSource) -> None:
@@ -661,22 +662,34 @@ def test_incremental_rounds_bring_new_changed_moved_and_deleted_items(
         ]
 
 
-def test_incremental_calendar_round_brings_a_new_event(
-    tenant: tuple[Path, dict[str, EmailMessage]],
-) -> None:
+def _event_ics(uid: str, summary: str, stamp: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Contoso//Test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:{stamp}\r\nCREATED:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
+        f"SUMMARY:{summary}\r\nDTSTART:20241201T090000Z\r\nDTEND:20241201T100000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_incremental_calendar_rounds(tenant: tuple[Path, dict[str, EmailMessage]]) -> None:
     with running_emulator(tenant[0]) as info, GraphSource(_settings(info)) as graph:
         alice = _mailbox(graph, ALICE)
         calendar = _collection(graph, alice, "calendar:", "Calendar")
         checkpoint = _round(graph, alice, calendar)[-1].cursor
-        event = EVENTS_ICS.replace("planning-1@", "review-1@").replace(
-            "Quarterly planning", "Design review"
-        )
-        event = event.replace("LAST-MODIFIED:20240901T080000Z", "")
-        _control(info, "PUT", "calendar/review.ics", content=event.encode())
+        assert [p.upserts for p in _round(graph, alice, calendar, checkpoint)] == [[]]
+
+        # Created now, as the store stamps an item it receives.
+        now = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y%m%dT%H%M%SZ")
+        _control(info, "PUT", "calendar/review.ics", content=_event_ics("r1", "Review", now))
         pages = _round(graph, alice, calendar, checkpoint)
-        titles = [d["title"] for p in pages for d in p.upserts]
-        assert "Design review" in titles
+        assert [d["title"] for p in pages for d in p.upserts] == ["Review"]
         assert pages[-1].complete
+
+        _control(info, "DELETE", "calendar/kickoff.ics")
+        with pytest.raises(CursorExpired):
+            _round(graph, alice, calendar, pages[-1].cursor)
+        full = {d["title"] for p in _round(graph, alice, calendar) for d in p.upserts}
+        assert full == {"Quarterly planning", "Stand-up", "Review"}
 
 
 def test_mailboxes_read_from_several_threads_at_once(source: GraphSource) -> None:

@@ -15,18 +15,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from ... import documents
-from ..base import AttachmentRef, Collection, Mailbox, Page, SourceError
+from ..base import AttachmentRef, Collection, CursorExpired, Mailbox, Page, SourceError
 from . import mapping
 from .attachments import AttachmentLister, Parent
 from .client import PREFER_TEXT_BODY, GraphClient
 from .errors import GraphError
 from .paths import segment, slot_key, user_path
+from .rounds import RoundState, id_digest, nothing_deleted, split_cursor, with_state
 from .settings import GraphSettings
+from .timezones import parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,8 @@ Built = tuple[Document, list[AttachmentRef]]
 # Incremental calendar rounds ask for events modified since the previous round
 # started, less this margin for clock skew and replication delay between servers.
 EVENT_OVERLAP = timedelta(minutes=10)
-_ROUND_MARK = "round="
+# Page size of the id-only listing that detects deleted events.
+ID_PAGE_SIZE = 1000
 
 
 class ChangeReader:
@@ -109,27 +109,35 @@ class ChangeReader:
         Graph v1.0 has no delta query for a calendar's events; its only event
         delta (``/calendarView/delta``) covers the primary calendar within a
         date window and expands each series into occurrences. What the index
-        wants is one document per event or series, in every calendar, so:
+        wants is one document per event or series, in every calendar, so a
+        round reads ``/calendars/{id}/events`` (single events and series
+        masters; occurrences are not expanded):
 
-        - a full round lists ``/calendars/{id}/events``, which returns single
-          events and series masters (occurrences are not expanded);
-        - the round then ends with the same listing filtered on
-          ``lastModifiedDateTime`` since the round started (less a margin), and
-          that URL is the cursor of the next, incremental round. Changing an
-          occurrence or exception changes its series master, so the series is
-          re-read.
+        - a first round reads them all;
+        - a later round reads those modified since the previous round started
+          (changing an occurrence or exception modifies its series master);
+        - deletions: each round first lists the calendar's event ids (cheap);
+          when an event the previous round saw is gone, ``CursorExpired`` makes
+          the engine read the calendar in full and remove what it did not see.
 
-        Deleted events are not reported by an incremental round (a listing
-        does not show what is gone); the engine's full sync removes them.
-        Intermediate cursors carry the round's start in their URL fragment
-        (never sent to the server), so a round resumed after a crash still
-        knows since when to ask next time.
+        What a round needs to know about the previous one travels in the
+        cursor's URL fragment (``rounds``).
         """
         calendar = f"{user_path(mailbox)}/calendars/{segment(collection.remote_id or '')}/events"
-        url, started = _resume(cursor)
+        url, state = split_cursor(cursor)
         params: dict[str, str] | None = None
-        if url is None:
-            url, params = calendar, {"$select": mapping.EVENT_FIELDS, "$top": str(self._page_size)}
+        if url is None or state is None or state.checkpoint:
+            started = datetime.now(UTC)
+            listing = self._event_ids(mailbox, calendar)
+            floor = None
+            if state is not None and state.checkpoint:
+                if not nothing_deleted(listing, state):
+                    raise CursorExpired(
+                        f"events were deleted from {collection.name}; it is read again in full"
+                    )
+                floor = state.since - EVENT_OVERLAP
+            url, params = calendar, self._event_query(floor)
+            state = RoundState(started, id_digest(listing), floor)
         prefer = [PREFER_TEXT_BODY, 'outlook.timezone="UTC"']
 
         def build(item: dict[str, Any]) -> Built:
@@ -150,32 +158,39 @@ class ChangeReader:
             body = self._client.get_json(
                 url, params=params, prefer=prefer, mailbox=slot_key(mailbox)
             )
-            page = self._page(mailbox, body.get("value"), build)
+            page = self._page(mailbox, _modified_since(body.get("value"), state.floor), build)
             next_link = body.get("@odata.nextLink")
             if next_link:
-                page.cursor = f"{next_link}#{_ROUND_MARK}{started.isoformat()}"
+                page.cursor = with_state(next_link, state)
             else:
-                page.cursor = self._changed_since(calendar, started - EVENT_OVERLAP)
+                page.cursor = with_state(self._client.url(calendar), state.at_end())
                 page.complete = True
             yield page
             if not next_link:
                 return
             url, params = next_link, None
 
+    def _event_query(self, floor: datetime | None) -> dict[str, str]:
+        query = {"$select": mapping.EVENT_FIELDS, "$top": str(self._page_size)}
+        if floor is not None:
+            stamp = floor.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            query["$filter"] = f"lastModifiedDateTime ge {stamp}"
+        return query
+
+    def _event_ids(self, mailbox: Mailbox, calendar: str) -> dict[str, datetime | None]:
+        """Every event of the calendar: its id and when it was created."""
+        params = {"$select": "id,createdDateTime", "$top": str(ID_PAGE_SIZE)}
+        return {
+            str(item["id"]): parse_timestamp(item.get("createdDateTime"))
+            for item in self._client.items(calendar, params=params, mailbox=slot_key(mailbox))
+            if isinstance(item.get("id"), str)
+        }
+
     # -- shared --------------------------------------------------------------
 
     @property
     def _page_size(self) -> int:
         return max(1, int(self._settings.page_size))
-
-    def _changed_since(self, calendar_path: str, since: datetime) -> str:
-        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        params = {
-            "$select": mapping.EVENT_FIELDS,
-            "$top": str(self._page_size),
-            "$filter": f"lastModifiedDateTime ge {stamp}",
-        }
-        return str(httpx.URL(self._client.url(calendar_path), params=params))
 
     def _delta(
         self,
@@ -263,19 +278,16 @@ class ChangeReader:
         return self._attachments.refs(mailbox, parent, label, select=select)
 
 
-def _resume(cursor: str | None) -> tuple[str | None, datetime]:
-    """The URL to ask and the start of the round it belongs to."""
-    now = datetime.now(UTC)
-    if cursor is None:
-        return None, now
-    parts = urlsplit(cursor)
-    started = now
-    if parts.fragment.startswith(_ROUND_MARK):
-        try:
-            started = datetime.fromisoformat(parts.fragment[len(_ROUND_MARK) :])
-        except ValueError:
-            started = now
-    return urlunsplit(parts._replace(fragment="")), started
+def _modified_since(items: Any, floor: datetime | None) -> Any:
+    """The listed events modified at or after ``floor`` (all of them without one)."""
+    if floor is None or not isinstance(items, list):
+        return items
+    return [
+        item
+        for item in items
+        if not isinstance(item, dict)
+        or (parse_timestamp(item.get("lastModifiedDateTime")) or floor) >= floor
+    ]
 
 
 def _describe(item: Any) -> str:
