@@ -399,10 +399,11 @@ def test_rtf_with_a_large_embedded_picture_is_read_quickly() -> None:
 
     picture = "{\\pict{\\*\\picprop{\\sp{\\sn shapeType}}}\\pngblip " + "89ab" * 2_200_000 + "}"
     rtf = "{\\rtf1\\ansi Before " + picture + f" after {WORD}\\par}}"
-    started = time.monotonic()
     with Extractor(ExtractionLimits(timeout_seconds=20)) as extractor:
+        extractor.extract("warm-up.rtf", None, b"{\\rtf1 warm}")  # worker started and ready
+        started = time.monotonic()
         result = extractor.extract("picture.rtf", None, rtf.encode("ascii"))
-    assert time.monotonic() - started < 6
+        assert time.monotonic() - started < 5
     assert result.text == f"Before  after {WORD}"
 
 
