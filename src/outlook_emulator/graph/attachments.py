@@ -79,7 +79,8 @@ def _routes_for(prefix: str, kind: type[Item], owner_param: str) -> list[tuple[s
 
     def list_(call: Call, **params: str) -> dict[str, Any]:
         item = owner(call, params)
-        return _list(call, item, f"users('{params['user']}')/{owner_param}s('{item.id}')/attachments")
+        context = f"users('{params['user']}')/{owner_param}s('{item.id}')/attachments"
+        return _list(call, item, context)
 
     def get(call: Call, **params: str) -> dict[str, Any]:
         item = owner(call, params)

@@ -114,7 +114,9 @@ def execute(request: Request, handle: Callable[[Request], Response]) -> Response
     for item in items:
         item_id = str(item["id"])
         if any(statuses.get(d, 0) >= 400 for d in _depends_on(item)):
-            failed = errors.GraphError(424, "FailedDependency", "A dependency of this request failed.")
+            failed = errors.GraphError(
+                424, "FailedDependency", "A dependency of this request failed."
+            )
             response = errors.error_response(failed, request)
         else:
             response = handle(_sub_request(request, item))

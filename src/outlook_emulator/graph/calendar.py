@@ -111,6 +111,10 @@ def _location(name: str | None) -> dict[str, Any]:
             "address": {}, "coordinates": {}}
 
 
+def _event(call: Call, item: Any) -> dict[str, Any]:
+    return event_json(call, item, _kind(item))
+
+
 def _kind(event: Event) -> str:
     if event.series_master_id:
         return "exception"
@@ -162,10 +166,14 @@ def get_calendar(call: Call, user: str, calendar: str | None = None) -> dict[str
 
 
 def list_events(call: Call, user: str, calendar: str | None = None) -> dict[str, Any]:
-    _, found = _calendar(call, user, calendar)
-    events = [i for i in found.items.values()
-              if isinstance(i, Event) and not i.series_master_id]
-    return paging.collection(call, events, lambda e: event_json(call, e, _kind(e)),
+    mailbox, found = _calendar(call, user, calendar)
+
+    def build() -> list[str]:  # single instances and series masters, not exceptions
+        return [i.id for i in found.items.values()
+                if isinstance(i, Event) and not i.series_master_id]
+
+    events = call.index.cached(mailbox, found, "events", build)
+    return paging.collection(call, events, lambda i: _event(call, found.items[i]),
                              f"users('{user}')/calendars('{found.id}')/events")
 
 

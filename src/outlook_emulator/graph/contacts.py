@@ -116,7 +116,8 @@ def list_folders(call: Call, user: str) -> dict[str, Any]:
 
 def get_folder(call: Call, user: str, folder: str) -> dict[str, Any]:
     mailbox, found = _folder(call, user, folder)
-    return paging.entity(call, folder_json(mailbox, found), f"users('{user}')/contactFolders/$entity")
+    body = folder_json(mailbox, found)
+    return paging.entity(call, body, f"users('{user}')/contactFolders/$entity")
 
 
 def list_child_folders(call: Call, user: str, folder: str) -> dict[str, Any]:
@@ -126,9 +127,9 @@ def list_child_folders(call: Call, user: str, folder: str) -> dict[str, Any]:
 
 
 def list_contacts(call: Call, user: str, folder: str | None = None) -> dict[str, Any]:
-    _, found = _folder(call, user, folder)
-    contacts = [i for i in found.items.values() if isinstance(i, Contact)]
-    return paging.collection(call, contacts, contact_json,
+    mailbox, found = _folder(call, user, folder)
+    contacts = call.index.ordered(mailbox, found, Contact)
+    return paging.collection(call, contacts, lambda i: contact_json(found.items[i]),
                              f"users('{user}')/contactFolders('{found.id}')/contacts")
 
 

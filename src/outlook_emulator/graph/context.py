@@ -87,9 +87,10 @@ def iso(value: datetime | None) -> str | None:
     """A DateTimeOffset as Graph writes it (UTC, 'Z')."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    # isoformat is several times faster than strftime, which matters on big delta pages.
+    return value.replace(microsecond=0).isoformat() + "Z"
 
 
 def etag(change_key: str) -> str:

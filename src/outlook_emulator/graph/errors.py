@@ -36,7 +36,9 @@ def unknown_segment(segment: str) -> GraphError:
 
 
 def access_denied() -> GraphError:
-    return GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    return GraphError(
+        403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+    )
 
 
 def directory_access_denied() -> GraphError:

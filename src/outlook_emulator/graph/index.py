@@ -36,16 +36,22 @@ class FolderIndex:
         return self._get(mailbox, folder, name, build)
 
     def ordered(
-        self, mailbox: Mailbox, folder: Folder, name: str,
-        sort_key: Callable[[Item], Any], reverse: bool = False,
+        self, mailbox: Mailbox, folder: Folder, kind: type[Item],
+        sort_key: Callable[[Item], Any] | None = None, reverse: bool = False,
     ) -> list[str]:
-        """Item ids in the order ``sort_key`` gives (ties broken by id)."""
+        """Ids of the folder's items of ``kind``, by ``sort_key`` (ties by id) or as stored.
+
+        The list is shared by every caller until the mailbox changes: do not modify it.
+        """
+        name = f"ordered:{kind.__name__}:{getattr(sort_key, '__name__', None)}:{reverse}"
 
         def build() -> list[str]:
-            items = sorted(folder.items.values(), key=lambda i: (sort_key(i), i.id), reverse=reverse)
+            items = [i for i in folder.items.values() if isinstance(i, kind)]
+            if sort_key is not None:
+                items.sort(key=lambda i: (sort_key(i), i.id), reverse=reverse)
             return [i.id for i in items]
 
-        return list(self._get(mailbox, folder, name, build))
+        return self._get(mailbox, folder, name, build)  # type: ignore[no-any-return]
 
     def by_change(self, mailbox: Mailbox, folder: Folder) -> list[SeqKey]:
         """(changed_seq, id) of every item, ascending."""

@@ -20,16 +20,19 @@ from outlook_emulator.tenant.model import Folder, Item, Mailbox, Message
 MAIL = "Mail.Read"
 
 
-def folder_json(mailbox: Mailbox, folder: Folder) -> dict[str, Any]:
-    children = [mailbox.folders[c] for c in folder.child_ids if c in mailbox.folders]
-    messages = [i for i in folder.items.values() if isinstance(i, Message)]
+def folder_json(call: Call, mailbox: Mailbox, folder: Folder) -> dict[str, Any]:
+    def counts() -> tuple[int, int]:
+        messages = [i for i in folder.items.values() if isinstance(i, Message)]
+        return len(messages), sum(1 for m in messages if not m.is_read)
+
+    total, unread = call.index.cached(mailbox, folder, "counts", counts)
     return {
         "id": folder.id,
         "displayName": folder.display_name,
         "parentFolderId": folder.parent_id or mailbox.root_id,
-        "childFolderCount": sum(1 for c in children if c.kind == "mail"),
-        "unreadItemCount": sum(1 for m in messages if not m.is_read),
-        "totalItemCount": len(messages),
+        "childFolderCount": len(_mail_children(mailbox, folder)),
+        "unreadItemCount": unread,
+        "totalItemCount": total,
         "isHidden": False,
     }
 
@@ -100,7 +103,7 @@ def list_folders(call: Call, user: str) -> dict[str, Any]:
     root = mailbox.folders.get(mailbox.root_id)
     folders = _mail_children(mailbox, root) if root else []
     return paging.collection(
-        call, folders, lambda f: folder_json(mailbox, f), f"users('{user}')/mailFolders"
+        call, folders, lambda f: folder_json(call, mailbox, f), f"users('{user}')/mailFolders"
     )
 
 
@@ -108,7 +111,8 @@ def get_folder(call: Call, user: str, folder: str) -> dict[str, Any]:
     call.require(MAIL)
     mailbox = call.mailbox(user)
     found = call.folder(mailbox, folder, "mail")
-    return paging.entity(call, folder_json(mailbox, found), f"users('{user}')/mailFolders/$entity")
+    body = folder_json(call, mailbox, found)
+    return paging.entity(call, body, f"users('{user}')/mailFolders/$entity")
 
 
 def list_child_folders(call: Call, user: str, folder: str) -> dict[str, Any]:
@@ -116,24 +120,25 @@ def list_child_folders(call: Call, user: str, folder: str) -> dict[str, Any]:
     mailbox = call.mailbox(user)
     parent = call.folder(mailbox, folder, "mail")
     return paging.collection(
-        call, _mail_children(mailbox, parent), lambda f: folder_json(mailbox, f),
+        call, _mail_children(mailbox, parent), lambda f: folder_json(call, mailbox, f),
         f"users('{user}')/mailFolders('{parent.id}')/childFolders",
     )
 
 
-def _sorted_messages(call: Call, mailbox: Mailbox, folder: Folder) -> list[Message]:
-    ids = call.index.ordered(mailbox, folder, "received", _received, reverse=True)
-    items = (folder.items.get(i) for i in ids)
-    return [m for m in items if isinstance(m, Message)]
+def _newest_first(call: Call, mailbox: Mailbox, folder: Folder) -> list[str]:
+    return call.index.ordered(mailbox, folder, Message, _received, reverse=True)
+
+
+def _render(call: Call, folder: Folder) -> Any:
+    return lambda item_id: message_json(call, folder.items[item_id])
 
 
 def list_messages(call: Call, user: str, folder: str) -> dict[str, Any]:
     call.require(MAIL)
     mailbox = call.mailbox(user)
     found = call.folder(mailbox, folder, "mail")
-    messages = _sorted_messages(call, mailbox, found)
     return paging.collection(
-        call, messages, lambda m: message_json(call, m),
+        call, _newest_first(call, mailbox, found), _render(call, found),
         f"users('{user}')/mailFolders('{found.id}')/messages",
     )
 
@@ -144,7 +149,7 @@ def list_all_messages(call: Call, user: str) -> dict[str, Any]:
     mailbox = call.mailbox(user)
     messages = [
         m for f in mailbox.folders.values() if f.kind == "mail"
-        for m in _sorted_messages(call, mailbox, f)
+        for m in (f.items[i] for i in _newest_first(call, mailbox, f))
     ]
     messages.sort(key=lambda m: (_received(m), m.id), reverse=True)
     return paging.collection(

@@ -94,9 +94,9 @@ def get_list(call: Call, user: str, list: str) -> dict[str, Any]:  # noqa: A002
 
 
 def list_tasks(call: Call, user: str, list: str) -> dict[str, Any]:  # noqa: A002
-    _, folder = _list(call, user, list)
-    tasks = [i for i in folder.items.values() if isinstance(i, Task)]
-    return paging.collection(call, tasks, lambda t: task_json(call, t),
+    mailbox, folder = _list(call, user, list)
+    tasks = call.index.ordered(mailbox, folder, Task)
+    return paging.collection(call, tasks, lambda i: task_json(call, folder.items[i]),
                              f"users('{user}')/todo/lists('{folder.id}')/tasks")
 
 

@@ -22,7 +22,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 def _thumbprints(cert: x509.Certificate) -> dict[str, str]:
     return {
-        "x5t": jwt.b64url_encode(cert.fingerprint(hashes.SHA1())),  # noqa: S303 - the protocol's choice
+        # SHA-1 here is the protocol's choice (x5t), not ours.
+        "x5t": jwt.b64url_encode(cert.fingerprint(hashes.SHA1())),
         "x5t#S256": jwt.b64url_encode(cert.fingerprint(hashes.SHA256())),
     }
 
