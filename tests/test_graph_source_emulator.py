@@ -719,3 +719,29 @@ def test_without_the_servers_ca_sign_in_and_graph_are_refused(emulator: dict[str
     untrusted = GraphSource(_settings(emulator, ssl_ca=None), tokens=Tokens())  # type: ignore
     with untrusted, pytest.raises(SourceError, match="certificate is not trusted"):
         list(untrusted.mailboxes())
+
+
+def test_an_unknown_application_is_named(emulator: dict[str, Any]) -> None:
+    stranger = "11111111-2222-3333-4444-555555555555"
+    graph = GraphSource(_settings(emulator, client_id=stranger))
+    with graph, pytest.raises(SourceError, match=f"application '{stranger}' is not registered"):
+        list(graph.mailboxes())
+
+
+def test_a_certificate_the_application_does_not_know_is_refused(
+    emulator: dict[str, Any], tmp_path: Path
+) -> None:
+    key_pem, cert_pem = _certificate()
+    (tmp_path / "key.pem").write_text(key_pem)
+    (tmp_path / "cert.pem").write_text(cert_pem)
+    settings = _settings(
+        emulator,
+        client_id=CERT_APP,
+        client_secret=None,
+        client_certificate=str(tmp_path / "cert.pem"),
+        client_certificate_key=str(tmp_path / "key.pem"),
+    )
+    with GraphSource(settings) as graph, pytest.raises(SourceError) as caught:
+        list(graph.mailboxes())
+    assert "AADSTS700027" in str(caught.value)
+    assert "PRIVATE KEY" not in str(caught.value)
