@@ -24,6 +24,7 @@ from outlook_connector.sources.base import (
 )
 from outlook_connector.sources.ews import EwsSettings, EwsSource
 from outlook_emulator.ews.app import EwsApp
+from outlook_emulator.faults import FaultInjector, FaultRates
 from outlook_emulator.http import EmulatorServer, Request, Response
 from outlook_emulator.tenant.loader import load_tenant
 from tests import ews_source_tenant as tenant
@@ -429,3 +430,28 @@ def test_a_server_without_ntlm_is_signed_in_to_with_what_it_offers(
         assert {c.key for c in source.collections(ALICE)} >= {"mail:inbox", "mail:archive"}
     finally:
         server.stop()
+
+
+def titles_by_collection(source: EwsSource, mailbox: Mailbox) -> dict[str, set[str]]:
+    return {
+        found.name: {d["title"] for p in full_sync(source, mailbox, found) for d in p.upserts}
+        for found in source.collections(mailbox)
+    }
+
+
+def test_server_errors_and_dropped_connections_are_waited_out(
+    tmp_path: Path, make_source: SourceFactory
+) -> None:
+    expected = titles_by_collection(make_source(), ALICE)
+    loaded = load_tenant(tenant.write_tenant(tmp_path / "faulty"))
+    faults = FaultInjector(FaultRates(server_error=0.08, reset=0.1, retry_after_seconds=0), seed=7)
+    server = EmulatorServer([EwsApp(loaded)], middleware=[faults])
+    server.start()
+    try:
+        info = {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
+        source = make_source(info, ssl_enabled=False, retry_wait=0.05, page_size=4)
+        assert titles_by_collection(source, ALICE) == expected
+    finally:
+        server.stop()
+    seen = faults.stats.as_json()["faults"]
+    assert seen.get("server_error") and seen.get("reset"), seen

@@ -43,6 +43,8 @@ class EwsSettings:
     netbios_domain: str | None = None
     # How long exchangelib may keep retrying a throttled request before giving up.
     max_retry_wait: float = 120.0
+    # The first wait after a failure the server gave no wait for (doubles each time).
+    retry_wait: float = 10.0
 
     @classmethod
     def from_config(cls, config: Any) -> EwsSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import partial
@@ -86,6 +87,12 @@ _DISTINGUISHED = [
 ]
 
 
+class _Transient(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class EwsSource:
     """The ``Source`` for on-premises Exchange (``data_source = "outlook_server"``)."""
 
@@ -139,6 +146,7 @@ class EwsSource:
                     tls=self._tls,
                     verify=self.settings.ssl_enabled,
                     timeout=self.settings.request_timeout,
+                    retry_wait=self.settings.retry_wait,
                 )
             return self._config, self._protocol
 
@@ -159,9 +167,30 @@ class EwsSource:
         return account
 
     def _ews(self, call: Callable[[], T], mailbox: str | None = None) -> T:
-        """Run one EWS exchange, translating exchangelib's errors into the source's."""
+        """Run one EWS exchange (a read: safe to repeat), with the source's errors."""
+        waited, delay = 0.0, self.settings.retry_wait
+        while True:
+            try:
+                return self._translated(call, mailbox)
+            except _Transient as exc:
+                if waited + delay > self.settings.max_retry_wait:
+                    raise SourceError(
+                        f"cannot talk to Exchange at {self._endpoint}: {exc.cause}"
+                    ) from None
+                log.info("Exchange connection failed (%s); retrying in %.1f s", exc.cause, delay)
+                time.sleep(delay)
+                waited, delay = waited + delay, delay * 2
+
+    def _translated(self, call: Callable[[], T], mailbox: str | None) -> T:
         try:
             return call()
+        except (
+            ews_errors.ErrorTimeoutExpired,
+            ews_errors.ErrorInternalServerTransientError,
+        ) as exc:
+            # A dropped connection or a failing proxy: exchangelib gives up on
+            # these when it has a single connection; the whole call is retried.
+            raise _Transient(exc) from None
         except ews_errors.UnauthorizedError:
             if self._switch_auth_type():
                 return self._ews(call, mailbox)

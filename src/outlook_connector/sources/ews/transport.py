@@ -20,8 +20,9 @@ from typing import Any
 
 import requests
 from exchangelib import Credentials, FaultTolerance
-from exchangelib.errors import UnauthorizedError
+from exchangelib.errors import ErrorInternalServerTransientError, UnauthorizedError
 from exchangelib.protocol import Protocol
+from exchangelib.util import is_xml
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -52,6 +53,12 @@ class BackOffOnThrottling(FaultTolerance):
     def raise_response_errors(self, response: requests.Response) -> None:
         if response.status_code == 401:
             raise UnauthorizedError(f"HTTP 401 from {response.url}")
+        if response.status_code in (502, 504) or (
+            response.status_code == 500 and not is_xml(response.content or b"")
+        ):
+            # A proxy or load balancer in front of Exchange failing, not a SOAP
+            # fault: as passing as the 503 exchangelib already retries.
+            raise ErrorInternalServerTransientError(f"HTTP {response.status_code}")
         super().raise_response_errors(response)
 
 
@@ -121,12 +128,20 @@ class ScopedProtocol(Protocol):
     """
 
     def __init__(
-        self, *args: Any, tls: ssl.SSLContext, verify: bool, timeout: float, **kwargs: Any
+        self,
+        *args: Any,
+        tls: ssl.SSLContext,
+        verify: bool,
+        timeout: float,
+        retry_wait: float,
+        **kwargs: Any,
     ) -> None:
         self._tls = tls
         self._verify = verify
         super().__init__(*args, **kwargs)
-        self.TIMEOUT = timeout  # per instance; the class default stays untouched
+        # Per instance; the class defaults stay untouched for everyone else.
+        self.TIMEOUT = timeout
+        self.RETRY_WAIT = retry_wait
 
     def raw_session(self, prefix: str, *args: Any, **kwargs: Any) -> requests.Session:
         session = super().raw_session(prefix, *args, **kwargs)
