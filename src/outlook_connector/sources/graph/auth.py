@@ -10,7 +10,6 @@ never contain the secret, the token or the private key.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import threading
 from pathlib import Path
@@ -23,8 +22,6 @@ from cryptography.hazmat.primitives import serialization
 
 from ..base import SourceError
 from .settings import GraphSettings
-
-log = logging.getLogger(__name__)
 
 
 def certificate_credential(cert_path: str, key_path: str) -> dict[str, str]:

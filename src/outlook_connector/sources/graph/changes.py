@@ -10,7 +10,6 @@ Calendars are different; see ``events``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -26,8 +25,6 @@ from .paths import segment, slot_key, user_path
 from .rounds import RoundState, id_digest, nothing_deleted, split_cursor, with_state
 from .settings import GraphSettings
 from .timezones import parse_timestamp
-
-log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 Built = tuple[Document, list[AttachmentRef]]
