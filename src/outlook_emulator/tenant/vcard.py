@@ -26,6 +26,7 @@ from outlook_emulator.tenant.model import (
 
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes kept by surrogateescape
 UUID_PREFIX = "urn:uuid:"
 
 
@@ -107,7 +108,8 @@ def _text(data: bytes) -> str:
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
-    return decode_text(data, "utf-8")
+    # Bytes that are not UTF-8 stay escaped until their property's CHARSET says what they are.
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 def _logical_lines(text: str) -> Iterable[str]:
@@ -167,11 +169,13 @@ def _split_params(head: str) -> list[str]:
 
 def _decode_value(value: str, params: dict[str, list[str]]) -> str:
     encoding = {e.upper() for e in params.get("ENCODING", [])}
+    charset = (params.get("CHARSET") or [None])[0]
     if "QUOTED-PRINTABLE" in encoding:
-        raw = quopri.decodestring(value.encode("latin-1", errors="replace"))
-        charset = (params.get("CHARSET") or ["utf-8"])[0]
-        return decode_text(raw, charset)
-    return value
+        raw = quopri.decodestring(value.encode("utf-8", errors="surrogateescape"))
+        return decode_text(raw, charset or "utf-8")
+    if value.isascii() or not _ESCAPED.search(value):
+        return value
+    return decode_text(value.encode("utf-8", errors="surrogateescape"), charset)
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -353,7 +357,7 @@ def _members(card: Card, uids: dict[str, str]) -> list[EmailAddress]:
 
 def _card_bytes(card: Card) -> bytes:
     # The card on its own, so an item's source is one card even when its file holds several.
-    return ("\r\n".join(card.lines) + "\r\n").encode("utf-8")
+    return ("\r\n".join(card.lines) + "\r\n").encode("utf-8", errors="surrogateescape")
 
 
 def resolve_members(groups: list[ContactGroup], contacts: list[Contact]) -> list[str]:
