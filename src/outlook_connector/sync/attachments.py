@@ -89,16 +89,18 @@ class AttachmentIndexer:
                 # Nested files hang off the top-level item, so they follow it when it goes.
                 parent_id=ref.parent_id,
                 parent_title=ref.parent_title,
-                body=self._nested_text(item.name, item.content_type, item.data),
+                body=self._nested_text(item.name, item.content_type, item.data, item.depth),
             )
             for position, item in enumerate(result.nested, start=1)
         ]
         return result.text, result.reason, nested
 
-    def _nested_text(self, name: str, content_type: str | None, data: bytes) -> str | None:
+    def _nested_text(
+        self, name: str, content_type: str | None, data: bytes, depth: int
+    ) -> str | None:
         assert self.extractor is not None
         if len(data) > self.limits.max_attachment_size or not is_extractable(
             name, content_type, len(data), self.limits
         ):
             return None
-        return self.extractor.extract(name, content_type, data).text
+        return self.extractor.extract(name, content_type, data, depth=depth).text
