@@ -35,6 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="samba (Active Directory, needs root), slapd (OpenLDAP), or auto: Samba if it can run",
     )
     parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where a provisioned Samba domain is kept for reuse "
+        "(default: ~/.cache/outlook-emulator/directory)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="provision the Samba domain afresh and keep no copy",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds to wait for the server to answer"
     )
 
@@ -48,7 +60,14 @@ def command(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
-            directory = start_directory(args.tenant, args.state_dir, args.backend, args.timeout)
+            directory = start_directory(
+                args.tenant,
+                args.state_dir,
+                args.backend,
+                args.timeout,
+                cache=not args.no_cache,
+                cache_dir=args.cache_dir,
+            )
         except DirectoryPackagesMissing as exc:
             print(f"outlook-emulator directory: {exc}", file=sys.stderr)
             return 2

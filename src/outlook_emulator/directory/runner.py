@@ -26,6 +26,7 @@ from outlook_emulator.directory.packages import (
 )
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess
 from outlook_emulator.directory.samba_dc import samba_unavailable_reason, start_samba
+from outlook_emulator.directory.samba_provision import default_cache_dir
 from outlook_emulator.directory.slapd import start_slapd
 from outlook_emulator.directory.tenant_users import read_directory_tenant
 from outlook_emulator.directory.tls import make_tls_files
@@ -70,11 +71,15 @@ def start_directory(
     state_dir: Path | str | None = None,
     backend: Backend = "auto",
     timeout: float = 120.0,
+    cache: bool = True,
+    cache_dir: Path | str | None = None,
 ) -> RunningDirectory:
     """Start a directory server with the tenant's users and wait until it answers.
 
     Raises ``DirectoryPackagesMissing`` when the chosen back end (for "auto":
     both) is not installed, ``DirectoryStartError`` when it cannot start.
+    With ``cache``, a provisioned Samba domain is kept in ``cache_dir``
+    (default: the user's cache folder) and reused by later starts.
     The server is stopped by ``stop()``, and by Linux when the thread that
     called this ends, so that no server outlives its starter.
     """
@@ -88,7 +93,8 @@ def start_directory(
     chosen = _choose_backend(backend)
     work, temporary = _prepare_state_dir(state_dir)
     try:
-        return _start(chosen, tenant, work, temporary, timeout, fallback=backend == "auto")
+        templates = (Path(cache_dir) if cache_dir else default_cache_dir()) if cache else None
+        return _start(chosen, tenant, work, temporary, timeout, templates, backend == "auto")
     except BaseException:
         if temporary:
             shutil.rmtree(work, ignore_errors=True)
@@ -101,6 +107,7 @@ def _start(
     work: Path,
     temporary: bool,
     timeout: float,
+    templates: Path | None,
     fallback: bool,
 ) -> RunningDirectory:
     assert tenant.service_account is not None
@@ -108,7 +115,9 @@ def _start(
     tls = make_tls_files(work / "tls", ["localhost"])
     if chosen == "samba":
         try:
-            server, info = start_samba(tenant, entries, work / "samba-state", tls, timeout)
+            server, info = start_samba(
+                tenant, entries, work / "samba-state", tls, timeout, templates
+            )
             return RunningDirectory(info, server, work, temporary)
         except DirectoryStartError as exc:
             if not fallback or missing_packages(SLAPD_PACKAGES):

@@ -8,11 +8,11 @@ can run on a machine at a time, and binding those ports needs root.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import secrets
-import subprocess
 from pathlib import Path
+from typing import Any
 
 from outlook_emulator.directory.dn import base_dn_for, user_dn
 from outlook_emulator.directory.entries import (
@@ -23,10 +23,19 @@ from outlook_emulator.directory.entries import (
 from outlook_emulator.directory.info import DirectoryInfo
 from outlook_emulator.directory.packages import SAMBA_PACKAGES, missing_packages
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess, port_in_use
+from outlook_emulator.directory.samba_provision import (
+    HOST,
+    ProvisionError,
+    domain_key,
+    provisioned_domain,
+    restore,
+    run_logged,
+    save,
+    system_env,
+)
 from outlook_emulator.directory.tls import TlsFiles
 from outlook_emulator.tenant.model import Tenant
 
-HOST = "127.0.0.1"
 LDAP_PORT = 389
 LDAPS_PORT = 636
 SYSTEM_PYTHON = "/usr/bin/python3"  # Samba's Python bindings live in Debian's Python
@@ -47,20 +56,27 @@ def samba_unavailable_reason() -> str | None:
 
 
 def start_samba(
-    tenant: Tenant, entries: list[UserEntry], work: Path, tls: TlsFiles, timeout: float
+    tenant: Tenant,
+    entries: list[UserEntry],
+    work: Path,
+    tls: TlsFiles,
+    timeout: float,
+    cache_dir: Path | None = None,
 ) -> tuple[ServerProcess, DirectoryInfo]:
     if tenant.service_account is None:
         raise DirectoryStartError("the tenant has no [service_account] to bind with")
     target = work / "samba"
     work.mkdir(parents=True, exist_ok=True)
-    _provision(tenant, target, work / "provision.log")
     conf = target / "etc" / "smb.conf"
-    _configure(conf, target, tls)
-    _load(tenant, entries, conf, work)
+    try:
+        _populated_domain(tenant, entries, target, work, cache_dir)
+        _configure(conf, target, tls)
+    except ProvisionError as exc:
+        raise DirectoryStartError(str(exc)) from None
     server = ServerProcess(
         ["/usr/sbin/samba", "-s", str(conf), "-i", "-M", "single", "--debug-stdout", "-d", "1"],
         work / "samba.log",
-        env=_system_env(),
+        env=system_env(),
     )
     try:
         server.wait_listening(HOST, LDAP_PORT, timeout)
@@ -77,47 +93,6 @@ def start_samba(
         backend="samba",
     )
     return server, info
-
-
-def _system_env() -> dict[str, str]:
-    # Our virtualenv's variables must not leak into Debian's Python.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
-    return env
-
-
-def _run(argv: list[str], log: Path, what: str) -> None:
-    with open(log, "ab") as out:
-        result = subprocess.run(
-            argv, stdout=out, stderr=subprocess.STDOUT, env=_system_env(), check=False
-        )
-    if result.returncode != 0:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        raise DirectoryStartError(f"{what} failed (exit {result.returncode}):\n{tail}")
-
-
-def _provision(tenant: Tenant, target: Path, log: Path) -> None:
-    host_name = "dc1" if tenant.netbios_name.upper() != "DC1" else "dc2"
-    # A throw-away administrator password: nothing uses the account, and the
-    # value never leaves this process (samba-tool reads it from its argv).
-    admin_password = "Aa1!" + secrets.token_urlsafe(18)
-    _run(
-        [
-            "samba-tool", "domain", "provision",
-            f"--realm={tenant.domain.upper()}",
-            f"--domain={tenant.netbios_name}",
-            "--server-role=dc",
-            "--dns-backend=NONE",
-            f"--adminpass={admin_password}",
-            f"--targetdir={target}",
-            f"--host-name={host_name}",
-            f"--host-ip={HOST}",
-            "--option=interfaces=lo",
-            "--option=bind interfaces only=yes",
-        ],
-        log,
-        "samba-tool domain provision",
-    )  # fmt: skip
 
 
 def _configure(conf: Path, target: Path, tls: TlsFiles) -> None:
@@ -148,12 +123,28 @@ def _configure(conf: Path, target: Path, tls: TlsFiles) -> None:
     conf.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _load(tenant: Tenant, entries: list[UserEntry], conf: Path, work: Path) -> None:
+def _populated_domain(
+    tenant: Tenant, entries: list[UserEntry], target: Path, work: Path, cache_dir: Path | None
+) -> None:
+    """A domain with the tenant's users in ``target``, from the cache when it has one."""
+    job = _job(tenant, entries)
+    entry = None
+    if cache_dir is not None:
+        material = json.dumps([domain_key(tenant), job], sort_keys=True).encode("utf-8")
+        entry = cache_dir / f"loaded-{hashlib.sha256(material).hexdigest()[:16]}"
+        if restore(entry, target):
+            return
+    provisioned_domain(tenant, target, work / "provision.log", cache_dir)
+    _load(job, target / "etc" / "smb.conf", work)
+    if entry is not None:
+        save(target, entry)
+
+
+def _job(tenant: Tenant, entries: list[UserEntry]) -> dict[str, Any]:
     base = base_dn_for(tenant.domain)
     account = tenant.service_account
     assert account is not None
-    job = {
-        "smb_conf": str(conf),
+    return {
         "base_dn": base,
         "users": [
             {"dn": user_dn(e.cn, base), "guid": e.guid, "attributes": e.attributes} for e in entries
@@ -169,13 +160,18 @@ def _load(tenant: Tenant, entries: list[UserEntry], conf: Path, work: Path) -> N
             "password": account.password,
         },
     }
+
+
+def _load(job: dict[str, Any], conf: Path, work: Path) -> None:
     job_path = work / "load-job.json"
     # The job holds the service account's password: readable by us only, and
     # removed as soon as the load is done.
     fd = os.open(job_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(job, handle)
+        json.dump({**job, "smb_conf": str(conf)}, handle)
     try:
-        _run([SYSTEM_PYTHON, "-I", str(LOADER), str(job_path)], work / "load.log", "loading users")
+        run_logged(
+            [SYSTEM_PYTHON, "-I", str(LOADER), str(job_path)], work / "load.log", "loading users"
+        )
     finally:
         job_path.unlink(missing_ok=True)
