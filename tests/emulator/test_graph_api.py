@@ -294,6 +294,20 @@ def test_maxpagesize_select_and_preference_applied(graph):
         "$select=subject,from" in body["@odata.nextLink"]
 
 
+def test_filter_on_messages_and_message_delta(graph):
+    since = {"$filter": "receivedDateTime ge 2024-01-20T00:00:00Z", "$select": "subject"}
+    listed, _ = graph.all_pages(f"/users/{ALICE}/mailFolders/inbox/messages", params=since)
+    expected = {"Numbers", "Status 20", "Status 21", "Status 22"}
+    assert {m["subject"] for m in listed} == expected
+    delta, _ = graph.all_pages(f"/users/{ALICE}/mailFolders/inbox/messages/delta", params=since)
+    assert {m["subject"] for m in delta} == expected
+    sender = {"$filter": "from/emailAddress/address eq 'carol@fabrikam.example'"}
+    assert [m["subject"] for m in graph.json(
+        f"/users/{ALICE}/mailFolders/inbox/messages", params=sender)["value"]] == ["Numbers"]
+    broken = graph.get(f"/users/{ALICE}/messages", params={"$filter": "subject eq"})
+    assert broken.status_code == 400
+
+
 def _numbers_message(graph: Graph, prefer: str | None = None) -> httpx.Response:
     headers = {"Prefer": prefer} if prefer else {}
     page = graph.json(f"/users/{ALICE}/mailFolders/inbox/messages?$top=50")
@@ -411,6 +425,9 @@ def test_calendars_and_events_list_singles_and_series_masters(graph):
     assert standup["recurrence"]["pattern"]["daysOfWeek"] == ["monday"]
     assert standup["recurrence"]["range"]["type"] == "numbered"
     assert standup["recurrence"]["range"]["numberOfOccurrences"] == 6
+    changed = graph.json(f"/users/{ALICE}/events", params={
+        "$filter": "lastModifiedDateTime ge 2030-01-01T00:00:00Z", "$select": "subject"})
+    assert changed["value"] == []
     planning = kinds["Planning"]
     assert planning["start"] == {"dateTime": "2024-01-10T09:00:00.0000000", "timeZone": "UTC"}
     assert planning["attendees"][0]["emailAddress"]["address"] == "bob@contoso.example"

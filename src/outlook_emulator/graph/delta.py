@@ -21,6 +21,7 @@ from typing import Any
 
 from outlook_emulator.graph import errors
 from outlook_emulator.graph.context import Call
+from outlook_emulator.graph.filters import parse_filter
 from outlook_emulator.graph.index import SeqKey, after
 from outlook_emulator.graph.paging import OUTLOOK_DEFAULT_PAGE, OUTLOOK_MAX_PAGE, page_size
 from outlook_emulator.tenant.model import Folder, Item, Mailbox
@@ -124,12 +125,14 @@ def folder_round(
 ) -> dict[str, Any]:
     """A delta page over the items of one folder, each rendered by ``render``
     (which answers None for items this delta does not report, e.g. contact groups)."""
-    state = start_round(call, mailbox, folder, {})
+    state = start_round(call, mailbox, folder, {"flt": call.query.filter})
+    # A $filter of the first request (message delta: receivedDateTime ge ...) rides in the tokens.
+    keep = parse_filter(state.extra["flt"]) if state.extra.get("flt") else None
 
     def entries() -> Iterator[tuple[dict[str, Any], list[Any]]]:
         for item, item_id, key in changes(call, mailbox, folder, state):
             obj = removed(item_id) if item is None else render(item)
-            if obj is not None:
+            if obj is not None and (keep is None or item is None or keep(obj)):
                 yield obj, list(key)
 
     return respond(call, state, entries(), context)

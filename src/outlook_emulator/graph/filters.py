@@ -1,18 +1,22 @@
-"""The ``$filter`` expressions Graph documents for users.
+"""``$filter`` expressions ("Use the $filter query parameter",
+learn.microsoft.com/graph/filter-query-parameter).
 
-"List users" and "Use the $filter query parameter"
-(learn.microsoft.com/graph/filter-query-parameter): ``eq``, ``ne`` (with
-``null`` only under advanced queries), ``startswith(prop,'x')``,
-``prop in ('a','b')``, combined with ``and``/``or``/``not`` and parentheses.
-Supported properties are the ones the users resource marks filterable among
-those the emulator knows: id, mail, userPrincipalName, displayName, givenName,
-surname, jobTitle, accountEnabled, userType.
+Comparisons ``eq``, ``ne``, ``gt``, ``ge``, ``lt``, ``le``; ``startswith(prop,'x')``;
+``prop in ('a','b')``; ``and``/``or``/``not`` and parentheses. Literals are
+quoted strings, true/false/null, numbers and unquoted DateTimeOffset values
+(``receivedDateTime ge 2024-01-01T00:00:00Z``). A property may be a path
+(``from/emailAddress/address``). String comparisons ignore case.
+
+For users ("List users") only the properties the directory marks filterable
+are accepted, and ``ne`` or ``null`` comparisons are advanced queries that need
+``ConsistencyLevel: eventual``; anything else is ``Request_UnsupportedQuery``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from outlook_emulator.graph.errors import GraphError, bad_request
@@ -20,9 +24,12 @@ from outlook_emulator.graph.errors import GraphError, bad_request
 Predicate = Callable[[dict[str, Any]], bool]
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<punct>[(),])|(?P<word>[A-Za-z_][A-Za-z0-9_./]*))"
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<punct>[(),])"
+    r"|(?P<when>\d{4}-\d\d-\d\d(?:T[\d:.]+(?:Z|[+-]\d\d:\d\d)?)?)"
+    r"|(?P<num>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_./]*))"
 )
-FILTERABLE = {
+_ORDERING = {"gt": (1,), "ge": (0, 1), "lt": (-1,), "le": (-1, 0)}
+USER_PROPERTIES = {
     "id", "mail", "userPrincipalName", "displayName", "givenName", "surname", "jobTitle",
     "accountEnabled", "userType",
 }
@@ -46,11 +53,12 @@ def _tokens(text: str) -> list[str]:
 
 
 class _Parser:
-    def __init__(self, text: str, advanced: bool) -> None:
+    def __init__(self, text: str, advanced: bool, properties: set[str] | None) -> None:
         self.text = text
         self.tokens = _tokens(text)
         self.pos = 0
         self.advanced = advanced
+        self.properties = properties
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -101,7 +109,8 @@ class _Parser:
 
     def prop(self) -> str:
         name = self.take()
-        if name not in FILTERABLE:
+        allowed = self.properties
+        if (allowed is not None and name not in allowed) or not name[0].isalpha():
             raise _unsupported(self.text)
         return name
 
@@ -112,7 +121,7 @@ class _Parser:
         self.take(",")
         prefix = str(self.literal()).lower()
         self.take(")")
-        return lambda u: str(u.get(name) or "").lower().startswith(prefix)
+        return lambda u: str(_value(u, name) or "").lower().startswith(prefix)
 
     def literal(self) -> Any:
         token = self.take()
@@ -123,6 +132,11 @@ class _Parser:
             return lowered == "true"
         if lowered == "null":
             return None
+        if token[0].isdigit() or token[0] == "-":
+            when = _as_time(token)
+            if when is not None:
+                return when
+            return float(token) if "." in token else int(token)
         raise _unsupported(self.text)
 
     def comparison(self) -> Predicate:
@@ -131,11 +145,13 @@ class _Parser:
         if op == "in":
             return self.membership(name)
         value = self.literal()
-        if op not in ("eq", "ne"):
+        if op not in ("eq", "ne", *_ORDERING):
             raise _unsupported(self.text)
         if (op == "ne" or value is None) and not self.advanced:
             # "ne" and null comparisons are advanced queries (ConsistencyLevel: eventual).
             raise _unsupported(self.text)
+        if op in _ORDERING:
+            return _ordered(name, value, _ORDERING[op])
         match = _equals(name, value)
         return match if op == "eq" else (lambda u: not match(u))
 
@@ -150,12 +166,49 @@ class _Parser:
         return lambda u: any(c(u) for c in checks)
 
 
+def _value(obj: dict[str, Any], path: str) -> Any:
+    value: Any = obj
+    for part in path.split("/"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _as_time(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _comparable(value: Any, like: Any) -> Any:
+    """``value`` (from the JSON) in the type of the literal it is compared with."""
+    if isinstance(like, datetime) and isinstance(value, str):
+        return _as_time(value)
+    if isinstance(like, str) and isinstance(value, str):
+        return value.lower()
+    return value
+
+
 def _equals(name: str, value: Any) -> Predicate:
-    if isinstance(value, str):
-        wanted = value.lower()  # directory string comparisons ignore case
-        return lambda u: isinstance(u.get(name), str) and u[name].lower() == wanted
-    return lambda u: u.get(name) == value
+    wanted = value.lower() if isinstance(value, str) else value
+    return lambda u: _comparable(_value(u, name), value) == wanted
 
 
-def parse_filter(text: str, advanced: bool = False) -> Predicate:
-    return _Parser(text, advanced).parse()
+def _ordered(name: str, value: Any, accepted: tuple[int, ...]) -> Predicate:
+    wanted = value.lower() if isinstance(value, str) else value
+
+    def check(obj: dict[str, Any]) -> bool:
+        have = _comparable(_value(obj, name), value)
+        if have is None or type(have) is not type(wanted):
+            return False
+        return ((have > wanted) - (have < wanted)) in accepted
+
+    return check
+
+
+def parse_filter(
+    text: str, advanced: bool = True, properties: set[str] | None = None
+) -> Predicate:
+    """A predicate over rendered JSON objects; GraphError for what Graph would refuse."""
+    return _Parser(text, advanced, properties).parse()

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from outlook_emulator.graph import errors
 from outlook_emulator.graph.context import Call
+from outlook_emulator.graph.filters import parse_filter
 
 T = TypeVar("T")
 
@@ -36,6 +37,16 @@ def offset(call: Call) -> int:
     return int(state["o"])
 
 
+def filtered(
+    call: Call, entries: Sequence[T], render: Callable[[T], dict[str, Any]]
+) -> Sequence[T]:
+    """The entries ``$filter`` keeps (judged on their JSON), or all of them."""
+    if not call.query.filter:
+        return entries
+    predicate = parse_filter(call.query.filter)
+    return [e for e in entries if predicate(render(e))]
+
+
 def collection(
     call: Call,
     entries: Sequence[T],
@@ -45,6 +56,7 @@ def collection(
     maximum: int = OUTLOOK_MAX_PAGE,
 ) -> dict[str, Any]:
     """One page of ``entries`` with its ``@odata.context`` and, if more follow, nextLink."""
+    entries = filtered(call, entries, render)
     start = offset(call)
     size = page_size(call, default, maximum)
     chunk = entries[start : start + size]

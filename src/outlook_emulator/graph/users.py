@@ -15,7 +15,7 @@ from typing import Any
 
 from outlook_emulator.graph import errors, paging
 from outlook_emulator.graph.context import Call
-from outlook_emulator.graph.userfilter import parse_filter
+from outlook_emulator.graph.filters import USER_PROPERTIES, parse_filter
 from outlook_emulator.tenant.model import User
 
 USERS = "User.Read.All"
@@ -60,8 +60,9 @@ def list_users(call: Call) -> dict[str, Any]:
     users = list(call.tenant.users)
     if call.query.filter:
         advanced = (call.request.header("consistencylevel") or "").lower() == "eventual"
-        predicate = parse_filter(call.query.filter, advanced)
+        predicate = parse_filter(call.query.filter, advanced, USER_PROPERTIES)
         users = [u for u in users if predicate(user_json(u))]
+        call.query.filter = None  # applied here, on every property rather than the default view
     return paging.collection(call, users, lambda u: _view(call, u), "users",
                              default=100, maximum=999)
 
