@@ -2150,11 +2150,54 @@ def mails() -> Mailroom:
     return room
 
 
+def readme() -> str:
+    people = "\n".join(f"| {p.name} | {p.address} | {p.title} |" for p in STAFF)
+    return f"""# Contoso Outdoor – the demo tenant
+
+An invented outdoor gear retailer in Hamburg (domain `{DOMAIN}`), written by
+`outlook_emulator/demo_tenant_builder.py` – edit the builder, not these files,
+and run `python -m outlook_emulator.demo_tenant_builder` to rewrite them.
+
+| name | mailbox | role |
+| --- | --- | --- |
+{people}
+| {TOM.name} | {TOM.address} | former {TOM.title} (account disabled) |
+| {SUPPORT.name} | {SUPPORT.address} | shared mailbox |
+
+What happens in the mail, calendars and tasks (September 2025 – January 2026,
+older mail in the Archive folders):
+
+- **Supplier negotiation**: João Ferreira agrees the 2026 supply of Fjord kayaks
+  with Nordic Paddle Works (price list, counter offers, contract drafts).
+- **Kayak launch**: Emma Lind runs the launch of the Fjord kayak line (launch
+  plan, photo shoot, pricing, press release, status updates, a launch review
+  invitation); her "Projects/Fjord Launch" folder and "Product Launches"
+  calendar hold it.
+- **Trip to Lisbon**: Sofia Costa and Maria Santos visit the partner store Casa
+  do Mar and the Lisbon Outdoor Expo (flights, hotel, agenda, notes, expenses).
+- **Invoices**: Lucas Meyer receives supplier invoices, asks for a credit note,
+  gets an invoice approved and chases an overdue customer payment.
+- **Support**: customers write to support@ about orders, returns and damaged
+  goods; the team answers from the shared mailbox.
+- Weekly management meeting notes, IT announcements, junk mail, a draft.
+
+Searches worth trying: `kayak`, `invoice`, `Lisbon`, `Nordic Paddle`,
+`credit note`, `press release`.
+
+Sign-in (emulator only): client id `3f2b8c41-7d6e-4a59-b0c2-91e4d5f6a7b8`,
+secret `demo-client-secret-change-me`; on-premises service account
+`CONTOSO\\svc-search` / `Demo-Passw0rd!`.
+"""
+
+
 def build_demo_tenant(out: Path) -> int:
     """Writes the demo tenant into ``out`` (emptied first); returns the number of files."""
     if out.exists():
         shutil.rmtree(out)
-    files: dict[str, bytes] = {"tenant.toml": tenant_toml().encode("utf-8")}
+    files: dict[str, bytes] = {
+        "tenant.toml": tenant_toml().encode("utf-8"),
+        "README.md": readme().encode("utf-8"),
+    }
     for address, folder, mail in mails().deliveries():
         stem = f"mailboxes/{address}/{folder}/{mail.when:%Y%m%d-%H%M}-{_slug(mail.subject)}"
         name, number = f"{stem}.eml", 1
