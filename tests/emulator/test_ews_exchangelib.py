@@ -529,3 +529,14 @@ def test_impersonation_denied_without_the_role(tmp_path: Path) -> None:
 def test_delegate_access_to_another_mailbox_is_denied(served: Served) -> None:
     with pytest.raises(ErrorAccessDenied):
         served.account(access_type=DELEGATE).inbox.total_count  # noqa: B018
+
+
+def test_occurrences_by_index(served: Served) -> None:
+    account = served.account()
+    series = account.calendar.get(subject="Stand-up")
+    first = series.occurrence(index=1)
+    first.refresh()
+    assert (first.type, first.start) == ("Occurrence", datetime(2024, 9, 2, 9, 0, tzinfo=UTC))
+    second = series.occurrence(index=2)
+    second.refresh()
+    assert (second.type, second.subject) == ("Exception", "Stand-up (late)")

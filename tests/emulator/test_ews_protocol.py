@@ -45,7 +45,9 @@ class Ews:
         self.session.trust_env = False
         self.session.auth = (USER, PASSWORD)
 
-    def post(self, body: str, header: str | None = None, **kwargs) -> requests.Response:
+    def post(
+        self, body: str, header: str | None = None, authorization: str | None = None
+    ) -> requests.Response:
         if header is None:
             header = (
                 '<t:RequestServerVersion Version="Exchange2016"/>'
@@ -58,11 +60,13 @@ class Ews:
             f'<s:Envelope xmlns:s="{NS["s"]}" xmlns:m="{NS["m"]}" xmlns:t="{NS["t"]}">'
             f"<s:Header>{header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"
         )
-        return self.raw(envelope.encode(), **kwargs)
+        return self.raw(envelope.encode(), authorization)
 
-    def raw(self, data: bytes, **kwargs) -> requests.Response:
+    def raw(self, data: bytes, authorization: str | None = None) -> requests.Response:
         headers = {"Content-Type": "text/xml; charset=utf-8"}
-        return self.session.post(self.url, data=data, headers=headers, **kwargs)
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        return self.session.post(self.url, data=data, headers=headers, timeout=30)
 
     def call(self, body: str, header: str | None = None) -> etree._Element:
         response = self.post(body, header)
@@ -542,3 +546,40 @@ def test_keep_alive_connection_serves_many_requests(ews: Ews) -> None:
             while len(rest) < length:
                 rest += sock.recv(65536)
             assert header.startswith(b"HTTP/1.1 200")
+
+
+def test_ntlm_inside_negotiate(ews: Ews) -> None:
+    import spnego
+
+    client = spnego.client(USER, PASSWORD, protocol="ntlm")
+    ews.session.auth = None
+    negotiate = client.step()
+    first = ews.post(GET_INBOX, authorization=f"Negotiate {base64.b64encode(negotiate).decode()}")
+    assert first.status_code == 401
+    scheme, _, token = first.headers["WWW-Authenticate"].partition(" ")
+    assert scheme == "Negotiate"
+    authenticate = client.step(base64.b64decode(token))
+    second = ews.post(
+        GET_INBOX, authorization=f"Negotiate {base64.b64encode(authenticate).decode()}"
+    )
+    assert second.status_code == 200
+
+
+def contact_notes(ews: Ews, version: str) -> str | None:
+    header = (
+        f'<t:RequestServerVersion Version="{version}"/><t:ExchangeImpersonation><t:ConnectingSID>'
+        f"<t:SmtpAddress>{ALICE}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
+    )
+    find = (
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '</m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="contacts"/>'
+        "</m:ParentFolderIds></m:FindItem>"
+    )
+    ids = [i.get("Id") for i in ews.call(find, header).iterfind(".//t:Contact/t:ItemId", NS)]
+    doc = ews.call(get_item(ids).replace("Default", "AllProperties"), header)
+    return doc.findtext(".//t:Contact/t:Notes", namespaces=NS)
+
+
+def test_elements_newer_than_the_requested_version_are_left_out(ews: Ews) -> None:
+    assert contact_notes(ews, "Exchange2013") == "Prefers phone calls."
+    assert contact_notes(ews, "Exchange2010_SP1") is None

@@ -53,7 +53,7 @@ class EwsApp:
     def __call__(self, request: Request) -> Response:
         result = self.auth.authenticate(request.header("authorization"), request.connection)
         if result.user is None:
-            challenge = f"NTLM {result.challenge}" if result.challenge else self.auth.challenges()
+            challenge = result.challenge or self.auth.challenges()
             return Response(
                 status=401, headers={"WWW-Authenticate": challenge, "Content-Type": "text/html"}
             )

@@ -56,7 +56,9 @@ class AuthResult:
     """The outcome of checking a request's ``Authorization`` header."""
 
     user: str | None  # the service account's user name when authenticated
-    challenge: str | None = None  # an NTLM type-2 token to send back with 401
+    # An NTLM type-2 message to send back with 401, with the scheme the client used
+    # ("NTLM" or "Negotiate" wrapping raw NTLM).
+    challenge: str | None = None
 
 
 class Authenticator:
@@ -77,7 +79,11 @@ class Authenticator:
         if scheme == "basic":
             return AuthResult(user=self._basic(token.strip()))
         if scheme in ("ntlm", "negotiate"):
-            return self._ntlm(token.strip(), connection)
+            result = self._ntlm(token.strip(), connection)
+            if result.challenge is not None:
+                label = "NTLM" if scheme == "ntlm" else "Negotiate"
+                result.challenge = f"{label} {result.challenge}"
+            return result
         return AuthResult(user=None)
 
     # -- Basic ------------------------------------------------------------

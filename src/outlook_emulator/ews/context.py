@@ -13,27 +13,31 @@ from lxml import etree
 from outlook_emulator.ews.soap import EwsFault, T
 from outlook_emulator.tenant.model import Mailbox, Tenant
 
-# Values of ExchangeVersionType in the schema Exchange 2016 serves.
-SUPPORTED_VERSIONS = frozenset(
-    {
-        "Exchange2007",
-        "Exchange2007_SP1",
-        "Exchange2009",
-        "Exchange2010",
-        "Exchange2010_SP1",
-        "Exchange2010_SP2",
-        "Exchange2012",
-        "Exchange2013",
-        "Exchange2013_SP1",
-        "Exchange2015",
-        "Exchange2016",
-        "V2015_10_05",
-        "V2016_01_06",
-        "V2016_04_13",
-        "V2016_07_13",
-        "V2016_10_10",
-    }
+# Values of ExchangeVersionType in the schema Exchange 2016 serves, oldest first.
+VERSION_ORDER = (
+    "Exchange2007",
+    "Exchange2007_SP1",
+    "Exchange2009",
+    "Exchange2010",
+    "Exchange2010_SP1",
+    "Exchange2010_SP2",
+    "Exchange2012",
+    "Exchange2013",
+    "Exchange2013_SP1",
+    "Exchange2015",
+    "Exchange2016",
+    "V2015_10_05",
+    "V2016_01_06",
+    "V2016_04_13",
+    "V2016_07_13",
+    "V2016_10_10",
 )
+SUPPORTED_VERSIONS = frozenset(VERSION_ORDER)
+
+
+def at_least(version: str, since: str) -> bool:
+    """Whether a request for schema ``version`` may see an element introduced in ``since``."""
+    return VERSION_ORDER.index(version) >= VERSION_ORDER.index(since)
 
 
 @dataclass

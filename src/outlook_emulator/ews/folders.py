@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from outlook_emulator.ews.context import EwsContext
+from outlook_emulator.ews.context import EwsContext, at_least
 from outlook_emulator.ews.shapes import Shape
 from outlook_emulator.ews.soap import EwsError, T, sub, xml_bool
 from outlook_emulator.tenant import ids
@@ -127,7 +127,9 @@ def _distinguished_name(ref: FolderRef) -> str | None:
     return name if name in _WELL_KNOWN and name != "archive" else None
 
 
-def render_folder(parent: etree._Element, ref: FolderRef, shape: Shape) -> etree._Element:
+def render_folder(
+    parent: etree._Element, ref: FolderRef, shape: Shape, version: str = "Exchange2016"
+) -> etree._Element:
     """Append the folder in its EWS type, its fields in types.xsd order."""
     folder = ref.folder
     is_root = folder is None or folder.id == ref.mailbox.root_id
@@ -152,7 +154,8 @@ def render_folder(parent: etree._Element, ref: FolderRef, shape: Shape) -> etree
     if wants("folder:EffectiveRights", False, True):
         _effective_rights(el)
     name = _distinguished_name(ref)
-    if name and "folder:DistinguishedFolderId" in shape.uris:
+    # DistinguishedFolderId on a folder is an Exchange 2013 schema addition.
+    if name and "folder:DistinguishedFolderId" in shape.uris and at_least(version, "Exchange2013"):
         sub(el, T + "DistinguishedFolderId", name)
     if tag in ("Folder", "TasksFolder") and wants("folder:UnreadCount", True, True):
         sub(el, T + "UnreadCount", str(_unread(folder)))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from outlook_emulator.ews.context import at_least
 from outlook_emulator.ews.occurrences import OCCURRENCE_MARK
 from outlook_emulator.ews.recurrence import write_recurrence
 from outlook_emulator.ews.shapes import Shape
@@ -43,13 +44,15 @@ class RenderContext:
     # FindItem and SyncFolderItems return no bodies, attachments or recipient lists
     # (finditem-operation.md and syncfolderitems-operation.md, remarks).
     find: bool = False
+    # The RequestServerVersion: elements introduced later are left out for older clients.
+    version: str = "Exchange2016"
     # Per item type, the writers this shape selects: worked out once per response.
     _plans: dict[str, list[Writer]] = field(default_factory=dict)
 
     def plan(self, name: str) -> list[Writer]:
         found = self._plans.get(name)
         if found is None:
-            found = self._plans[name] = _plan(_TABLES[name], self.shape, self.find)
+            found = self._plans[name] = _plan(_TABLES[name], self)
         return found
 
 
@@ -63,6 +66,7 @@ class Field:
     default: bool = False  # part of the Default shape
     in_all: bool = True  # part of AllProperties
     in_find: bool = True  # may be returned by FindItem / SyncFolderItems
+    since: str = "Exchange2007"  # the first schema version with this element
 
 
 def element_name(item: Item) -> str:
@@ -102,12 +106,14 @@ def render_item(parent: etree._Element, item: Item, ctx: RenderContext) -> etree
     return el
 
 
-def _plan(table: list[Field], shape: Shape, find: bool) -> list[Writer]:
+def _plan(table: list[Field], ctx: RenderContext) -> list[Writer]:
     """The writers a shape selects from a type's table, in schema order."""
+    shape = ctx.shape
     return [
         fld.write
         for fld in table
-        if (not find or fld.in_find)
+        if (not ctx.find or fld.in_find)
+        and at_least(ctx.version, fld.since)
         and (fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.default, fld.in_all))
     ]
 
@@ -340,9 +346,9 @@ _ITEM_HEAD: list[Field] = [
         default=True,
     ),
     Field("item:Culture", _text("Culture", lambda i: "en-US")),
-    Field("item:EffectiveRights", _item_rights),
+    Field("item:EffectiveRights", _item_rights, since="Exchange2007_SP1"),
     Field("item:LastModifiedTime", _when("LastModifiedTime", lambda i: i.last_modified)),
-    Field("item:IsAssociated", _text("IsAssociated", _false)),
+    Field("item:IsAssociated", _text("IsAssociated", _false), since="Exchange2010"),
 ]
 
 
@@ -352,7 +358,7 @@ def _conversation_id(el: etree._Element, item: Item, ctx: RenderContext) -> None
         sub(el, T + "ConversationId", Id=conv)
 
 
-_ITEM_TAIL: list[Field] = [Field("item:ConversationId", _conversation_id)]
+_ITEM_TAIL: list[Field] = [Field("item:ConversationId", _conversation_id, since="Exchange2010")]
 
 
 def _m(get: Callable[[Message], object]) -> Callable[[Item], object]:
@@ -484,6 +490,7 @@ _CALENDAR: list[Field] = [
     Field(
         "calendar:JoinOnlineMeetingUrl",
         _text("JoinOnlineMeetingUrl", lambda i: i.online_meeting_url),
+        since="Exchange2013",
     ),  # type: ignore[attr-defined]
 ]
 
@@ -569,7 +576,7 @@ _CONTACT: list[Field] = [
     Field("contacts:Department", _text("Department", _c("department"))),
     Field("contacts:JobTitle", _text("JobTitle", _c("job_title")), default=True),
     Field("contacts:Surname", _text("Surname", _c("surname")), default=True),
-    Field("contacts:Notes", _text("Notes", _c("notes")), in_find=False),
+    Field("contacts:Notes", _text("Notes", _c("notes")), in_find=False, since="Exchange2010_SP2"),
 ]
 
 

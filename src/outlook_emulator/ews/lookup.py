@@ -7,6 +7,8 @@ lookups, not scans of every folder.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from outlook_emulator.ews.occurrences import make_occurrence, split_occurrence_id
 from outlook_emulator.ews.soap import EwsError
 from outlook_emulator.ews.state import EwsState
@@ -57,3 +59,18 @@ def find_attachment(
             raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
         raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
     return found  # type: ignore[no-any-return]
+
+
+def find_exception(
+    mailbox: Mailbox, master: Event, start: datetime, state: EwsState
+) -> Event | None:
+    """The exception item that overrides the occurrence of ``master`` originally at ``start``."""
+    for item in _item_index(mailbox, state).values():
+        if (
+            isinstance(item, Event)
+            and item.series_master_id == master.id
+            and item.original_start is not None
+            and item.original_start.astimezone(UTC) == start
+        ):
+            return item
+    return None

@@ -47,6 +47,23 @@ def make_occurrence(master: Event, start: datetime) -> Event:
     return occ
 
 
+def nth_start(master: Event, index: int) -> datetime | None:
+    """The original start of occurrence ``index`` (1-based) of a series, deleted ones included."""
+    assert master.recurrence is not None and master.start is not None
+    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    for position, start in enumerate(rule, start=1):
+        if position == index:
+            return start  # type: ignore[no-any-return]
+        if position > index:
+            break
+    return None
+
+
+def is_deleted(master: Event, start: datetime) -> bool:
+    assert master.recurrence is not None
+    return start in {d.astimezone(UTC) for d in master.recurrence.exdates}
+
+
 def expand(master: Event, window_start: datetime, window_end: datetime, limit: int) -> list[Event]:
     assert master.recurrence is not None and master.start is not None
     rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))

@@ -54,5 +54,5 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         )
         box = sub(root, T + "Folders")
         for child in found[start:stop]:
-            render_folder(box, child, shape)
+            render_folder(box, child, shape, ctx.version)
     return response

@@ -38,7 +38,9 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     traversal = request.get("Traversal", "Shallow")
     if traversal not in ("Shallow", "Deep", "SoftDeleted", "Associated"):
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
-    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), find=True)
+    render = RenderContext(
+        shape=parse_shape(request.find(M + "ItemShape")), find=True, version=ctx.version
+    )
     response = response_root("FindItemResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = request.find(M + "ParentFolderIds")

@@ -34,7 +34,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         msg = response_message(messages, "GetAttachmentResponseMessage")
         written = write_attachment_summary(sub(msg, M + "Attachments"), owner, att)
         if att.item is not None:
-            render_item(written, att.item, RenderContext(shape=shape))
+            render_item(written, att.item, RenderContext(shape=shape, version=ctx.version))
         else:
             sub(written, T + "Content", base64.b64encode(att.content).decode("ascii"))
     return response

@@ -28,5 +28,5 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
             response_message(messages, "GetFolderResponseMessage", exc)
             continue
         msg = response_message(messages, "GetFolderResponseMessage")
-        render_folder(sub(msg, M + "Folders"), ref, shape)
+        render_folder(sub(msg, M + "Folders"), ref, shape, ctx.version)
     return response

@@ -13,15 +13,16 @@ from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.items import RenderContext, render_item
-from outlook_emulator.ews.lookup import find_item
+from outlook_emulator.ews.lookup import find_exception, find_item
+from outlook_emulator.ews.occurrences import is_deleted, nth_start, occurrence_id
 from outlook_emulator.ews.shapes import parse_shape
 from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
-from outlook_emulator.tenant.model import Event, Item
+from outlook_emulator.tenant.model import Event, Item, Mailbox
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
-    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")))
+    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), version=ctx.version)
     response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
     item_ids = request.find(M + "ItemIds")
@@ -46,4 +47,34 @@ def _lookup(ctx: EwsContext, el: etree._Element, state: EwsState) -> Item:
         if isinstance(item, Event) and item.series_master_id:
             return find_item(mailbox, item.series_master_id, state)
         return item
+    if el.tag == T + "OccurrenceItemId":
+        return _occurrence(mailbox, el, state)
     raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+def _occurrence(mailbox: Mailbox, el: etree._Element, state: EwsState) -> Item:
+    """An occurrence by series and 1-based index (``occurrenceitemid.md``)."""
+    master = find_item(mailbox, el.get("RecurringMasterId", ""), state)
+    if not isinstance(master, Event) or master.recurrence is None:
+        raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
+    try:
+        index = int(el.get("InstanceIndex", ""))
+    except ValueError:
+        raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.") from None
+    start = nth_start(master, index) if index > 0 else None
+    if start is None:
+        raise EwsError(
+            "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+            "Occurrence index is out of recurrence range.",
+        )
+    if is_deleted(master, start):
+        raise EwsError(
+            "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+            "Occurrence with this index was previously deleted from the recurrence.",
+        )
+    exception = find_exception(mailbox, master, start, state)
+    return (
+        exception
+        if exception is not None
+        else find_item(mailbox, occurrence_id(master, start), state)
+    )

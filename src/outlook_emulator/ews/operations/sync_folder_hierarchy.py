@@ -38,7 +38,8 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     for child in walk(ref, deep=True):
         changed_seq = child.folder.changed_seq if child.folder else 0
         if previous.initial or changed_seq > previous.seq:
-            render_folder(sub(box, T + ("Create" if previous.initial else "Update")), child, shape)
+            change = sub(box, T + ("Create" if previous.initial else "Update"))
+            render_folder(change, child, shape, ctx.version)
     return response
 
 

@@ -45,7 +45,9 @@ class _Change:
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
-    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), find=True)
+    render = RenderContext(
+        shape=parse_shape(request.find(M + "ItemShape")), find=True, version=ctx.version
+    )
     max_changes = _max_changes(request.find(M + "MaxChangesReturned"))
     ignore = {el.get("Id", "") for el in request.iterfind(f"{M}Ignore/{T}ItemId")}
     response = response_root("SyncFolderItemsResponse")
