@@ -130,6 +130,8 @@ dn: olcDatabase={{-1}}frontend,cn=config
 objectClass: olcDatabaseConfig
 objectClass: olcFrontendConfig
 olcDatabase: {{-1}}frontend
+olcAccess: {{0}}to dn.base="" by * read
+olcAccess: {{1}}to dn.base="cn=Subschema" by * read
 
 dn: olcDatabase={{0}}config,cn=config
 objectClass: olcDatabaseConfig
