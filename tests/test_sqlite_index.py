@@ -144,3 +144,17 @@ def test_export_streams_every_document(index: SQLiteIndex) -> None:
     commit(index, [mail(f"{i:04d}", f"t{i}", "m") for i in range(1200)])
     exported = list(index.export())
     assert len(exported) == 1200 and exported[0]["id"] == "0000"
+
+
+def test_a_removal_reported_by_the_old_folder_keeps_the_moved_document(index: SQLiteIndex) -> None:
+    mailbox = "a@x.example"
+    inbox = index.begin_round(mailbox, "mail:inbox", "Inbox", "Inbox Mails", full=False)
+    index.commit_page(
+        mailbox, "mail:inbox", inbox.generation, [mail("1", "Moved", "m")], [], "c", True
+    )
+    archive = index.begin_round(mailbox, "mail:archive", "Archive", "Archive Mails", full=False)
+    moved = {**mail("1", "Moved", "m"), "type": "Archive Mails"}
+    index.commit_page(mailbox, "mail:archive", archive.generation, [moved], [], "c", True)
+    # the inbox's round reports the item as removed after the archive's round saw it arrive
+    index.commit_page(mailbox, "mail:inbox", inbox.generation, [], ["1"], "c2", True)
+    assert index.get("1") is not None and index.get("1")["type"] == "Archive Mails"

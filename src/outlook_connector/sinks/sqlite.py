@@ -249,7 +249,7 @@ class SQLiteIndex:
         with self._lock, self._transaction():
             self._stamp(generation, unchanged)
             written = self._upsert(mailbox, collection, generation, upserts)
-            deleted = self._delete(deletions)
+            deleted = self._delete(deletions, mailbox, collection)
             for parent_id, keep in (attachment_parents or {}).items():
                 deleted += self._delete_stale_attachments(parent_id, keep)
             self._db.execute(
@@ -342,13 +342,25 @@ class SQLiteIndex:
                 found.update(doc_id for doc_id, doc in rows if wanted[doc_id] == doc)
         return found
 
-    def _delete(self, ids: Iterable[str]) -> int:
+    def _delete(
+        self, ids: Iterable[str], mailbox: str | None = None, collection: str | None = None
+    ) -> int:
+        """Delete documents and their attachments.
+
+        Scoped to a collection when given: an item moved to another folder keeps
+        its id, and the old folder's "removed" must not delete it from the new one.
+        """
+        scope, params = "", ()
+        if mailbox is not None and collection is not None:
+            scope, params = " AND mailbox=? AND collection=?", (mailbox, collection)
         deleted = 0
         for doc_id in ids:
             deleted += self._db.execute(
-                "DELETE FROM documents WHERE parent_id=?", (doc_id,)
+                "DELETE FROM documents WHERE parent_id=?" + scope, (doc_id, *params)
             ).rowcount
-            deleted += self._db.execute("DELETE FROM documents WHERE id=?", (doc_id,)).rowcount
+            deleted += self._db.execute(
+                "DELETE FROM documents WHERE id=?" + scope, (doc_id, *params)
+            ).rowcount
         return deleted
 
     def _delete_stale_attachments(self, parent_id: str, keep: set[str]) -> int:
