@@ -6,6 +6,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -421,15 +422,9 @@ def _basic_only(request: Request, call_next: Callable[[Request], Response]) -> R
 def test_a_server_without_ntlm_is_signed_in_to_with_what_it_offers(
     tmp_path: Path, make_source: SourceFactory
 ) -> None:
-    loaded = load_tenant(tenant.write_tenant(tmp_path / "basic"))
-    server = EmulatorServer([EwsApp(loaded)], middleware=[_basic_only])
-    server.start()
-    try:
-        info = {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
+    with in_process(tmp_path / "basic", _basic_only) as info:
         source = make_source(info, ssl_enabled=False)
         assert {c.key for c in source.collections(ALICE)} >= {"mail:inbox", "mail:archive"}
-    finally:
-        server.stop()
 
 
 def titles_by_collection(source: EwsSource, mailbox: Mailbox) -> dict[str, set[str]]:
@@ -439,19 +434,27 @@ def titles_by_collection(source: EwsSource, mailbox: Mailbox) -> dict[str, set[s
     }
 
 
+@contextmanager
+def in_process(folder: Path, *middleware: Any) -> Iterator[dict[str, Any]]:
+    """The EWS front end alone, over plain HTTP, with the given middleware."""
+    server = EmulatorServer(
+        [EwsApp(load_tenant(tenant.write_tenant(folder)))], middleware=middleware
+    )
+    server.start()
+    try:
+        yield {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
+    finally:
+        server.stop()
+
+
 def test_server_errors_and_dropped_connections_are_waited_out(
     tmp_path: Path, make_source: SourceFactory
 ) -> None:
-    expected = titles_by_collection(make_source(), ALICE)
-    loaded = load_tenant(tenant.write_tenant(tmp_path / "faulty"))
+    with in_process(tmp_path / "clean") as info:
+        expected = titles_by_collection(make_source(info, ssl_enabled=False), ALICE)
     faults = FaultInjector(FaultRates(server_error=0.08, reset=0.1, retry_after_seconds=0), seed=7)
-    server = EmulatorServer([EwsApp(loaded)], middleware=[faults])
-    server.start()
-    try:
-        info = {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
+    with in_process(tmp_path / "faulty", faults) as info:
         source = make_source(info, ssl_enabled=False, retry_wait=0.05, page_size=4)
         assert titles_by_collection(source, ALICE) == expected
-    finally:
-        server.stop()
     seen = faults.stats.as_json()["faults"]
     assert seen.get("server_error") and seen.get("reset"), seen
