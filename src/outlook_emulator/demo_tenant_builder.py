@@ -107,7 +107,8 @@ def tenant_toml() -> str:
         "[[applications]]\n"
         'client_id = "3f2b8c41-7d6e-4a59-b0c2-91e4d5f6a7b8"\n'
         'client_secret = "demo-client-secret-change-me"\n'
-        'permissions = ["User.Read.All", "Mail.Read", "Contacts.Read", "Calendars.Read", '
+        'permissions = ["User.Read.All", "MailboxSettings.Read", "Mail.Read", "Contacts.Read", '
+        '"Calendars.Read", '
         '"Tasks.Read.All"]\n\n'
         "[service_account]\n"
         'username = "svc-search"\npassword = "Demo-Passw0rd!"\nimpersonation = true\n'

@@ -245,7 +245,8 @@ def tenant_toml(people: list[Person], seed: int) -> str:
         "[[applications]]",
         f'client_id = "{client_id}"',
         f'client_secret = "generated-{seed}"',
-        'permissions = ["User.Read.All", "Mail.Read", "Contacts.Read", "Calendars.Read", '
+        'permissions = ["User.Read.All", "MailboxSettings.Read", "Mail.Read", "Contacts.Read", '
+        '"Calendars.Read", '
         '"Tasks.Read.All"]',
         "",
         "[service_account]",
