@@ -46,10 +46,10 @@ def decode_text(data: bytes, charset: str | None) -> str:
     for candidate in candidates:
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError, ValueError):  # unknown, wrong, or garbled name
             continue
     # Undeclared 8-bit text is most often Windows-1252; keep whatever cannot be read visible.
     try:
         return data.decode(charset or "cp1252", errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError, ValueError):
         return data.decode("cp1252", errors="replace")
