@@ -143,13 +143,15 @@ def write_tenant(root: Path) -> Path:
 class Graph:
     """A minimal Graph client: a token from msal, then plain HTTPS requests."""
 
-    def __init__(self, info: dict[str, Any], client_id: str, secret: str) -> None:
+    def __init__(
+        self, info: dict[str, Any], client_id: str, secret: str, tenant_id: str = TENANT_ID
+    ) -> None:
         session = requests.Session()
         session.trust_env = False
         session.verify = info["ca_cert"]
         app = msal.ConfidentialClientApplication(
             client_id, client_credential=secret, http_client=session,
-            authority=f"{info['login_url']}/{TENANT_ID}", instance_discovery=False,
+            authority=f"{info['login_url']}/{tenant_id}", instance_discovery=False,
         )
         token = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
         self.root = info["graph_url"]
