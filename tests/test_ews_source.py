@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -458,3 +459,19 @@ def test_server_errors_and_dropped_connections_are_waited_out(
         assert titles_by_collection(source, ALICE) == expected
     seen = faults.stats.as_json()["faults"]
     assert seen.get("server_error") and seen.get("reset"), seen
+
+
+def test_documents_do_not_depend_on_the_machines_time_zone(
+    make_source: SourceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = make_source()
+    calendar = collection(source, ALICE, "calendar:", "Calendar")
+    expected = by_title(full_sync(source, ALICE, calendar))
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: any local conversion shows
+    time.tzset()
+    try:
+        assert by_title(full_sync(make_source(), ALICE, calendar)) == expected
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert expected["Company holiday"]["start_date"] == "2024-09-20T00:00:00Z"
