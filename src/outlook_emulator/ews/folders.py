@@ -147,7 +147,8 @@ def render_folder(
         sub(el, T + "FolderClass", folder_class)
     if wants("folder:DisplayName", True, True):
         sub(el, T + "DisplayName", folder.display_name if folder else "Root")
-    if wants("folder:TotalCount", True, True):
+    # Default folder properties: "Property sets and response shapes in EWS in Exchange", Table 2.
+    if wants("folder:TotalCount", tag != "CalendarFolder", True):
         sub(el, T + "TotalCount", str(len(folder.items) if folder else 0))
     if wants("folder:ChildFolderCount", True, True):
         sub(el, T + "ChildFolderCount", str(len(ref.children())))

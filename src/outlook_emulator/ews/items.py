@@ -52,7 +52,7 @@ class RenderContext:
     def plan(self, name: str) -> list[Writer]:
         found = self._plans.get(name)
         if found is None:
-            found = self._plans[name] = _plan(_TABLES[name], self)
+            found = self._plans[name] = _plan(name, self)
         return found
 
 
@@ -63,7 +63,6 @@ Writer = Callable[[etree._Element, Item, RenderContext], None]
 class Field:
     uri: str
     write: Writer
-    default: bool = False  # part of the Default shape
     in_all: bool = True  # part of AllProperties
     in_find: bool = True  # may be returned by FindItem / SyncFolderItems
     since: str = "Exchange2007"  # the first schema version with this element
@@ -106,15 +105,17 @@ def render_item(parent: etree._Element, item: Item, ctx: RenderContext) -> etree
     return el
 
 
-def _plan(table: list[Field], ctx: RenderContext) -> list[Writer]:
+def _plan(name: str, ctx: RenderContext) -> list[Writer]:
     """The writers a shape selects from a type's table, in schema order."""
     shape = ctx.shape
+    table = _TABLES[name]
+    defaults = _DEFAULTS[name]
     return [
         fld.write
         for fld in table
         if (not ctx.find or fld.in_find)
         and at_least(ctx.version, fld.since)
-        and (fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.default, fld.in_all))
+        and (fld.uri == "item:ItemId" or shape.wants(fld.uri, fld.uri in defaults, fld.in_all))
     ]
 
 
@@ -317,13 +318,13 @@ def _item_rights(el: etree._Element, item: Item, ctx: RenderContext) -> None:
 
 _ITEM_HEAD: list[Field] = [
     Field("item:MimeContent", _mime, in_all=False, in_find=False),
-    Field("item:ItemId", _item_id, default=True),
+    Field("item:ItemId", _item_id),
     Field("item:ParentFolderId", _parent_id),
     Field("item:ItemClass", _text("ItemClass", item_class)),
-    Field("item:Subject", _text("Subject", _subject), default=True),
-    Field("item:Sensitivity", _text("Sensitivity", _sensitivity), default=True),
-    Field("item:Body", _body, default=True, in_find=False),
-    Field("item:Attachments", _attachments, default=True, in_find=False),
+    Field("item:Subject", _text("Subject", _subject)),
+    Field("item:Sensitivity", _text("Sensitivity", _sensitivity)),
+    Field("item:Body", _body, in_find=False),
+    Field("item:Attachments", _attachments, in_find=False),
     Field("item:DateTimeReceived", _when("DateTimeReceived", _received)),
     Field("item:Size", _text("Size", _size)),
     Field("item:Categories", _categories),
@@ -343,7 +344,6 @@ _ITEM_HEAD: list[Field] = [
     Field(
         "item:HasAttachments",
         _text("HasAttachments", lambda i: xml_bool(bool(i.attachments))),
-        default=True,
     ),
     Field("item:Culture", _text("Culture", lambda i: "en-US")),
     Field("item:EffectiveRights", _item_rights, since="Exchange2007_SP1"),
@@ -372,13 +372,11 @@ _MESSAGE: list[Field] = [
     Field(
         "message:ToRecipients",
         _recipients("ToRecipients", _m(lambda m: m.to)),
-        default=True,
         in_find=False,
     ),  # type: ignore[arg-type]
     Field(
         "message:CcRecipients",
         _recipients("CcRecipients", _m(lambda m: m.cc)),
-        default=True,
         in_find=False,
     ),  # type: ignore[arg-type]
     Field(
@@ -389,9 +387,9 @@ _MESSAGE: list[Field] = [
         "message:IsDeliveryReceiptRequested", _text("IsDeliveryReceiptRequested", lambda i: "false")
     ),
     Field("message:ConversationTopic", _text("ConversationTopic", _subject)),
-    Field("message:From", _single("From", _m(lambda m: m.from_)), default=True),  # type: ignore[arg-type]
+    Field("message:From", _single("From", _m(lambda m: m.from_))),  # type: ignore[arg-type]
     Field("message:InternetMessageId", _text("InternetMessageId", lambda i: i.internet_message_id)),  # type: ignore[attr-defined]
-    Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read)), default=True),  # type: ignore[attr-defined]
+    Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read))),  # type: ignore[attr-defined]
     Field("message:References", _text("References", lambda i: " ".join(i.references) or None)),  # type: ignore[attr-defined]
     Field("message:ReplyTo", _recipients("ReplyTo", _m(lambda m: m.reply_to)), in_find=False),  # type: ignore[arg-type]
 ]
@@ -459,25 +457,22 @@ _CALENDAR: list[Field] = [
     Field("calendar:UID", _text("UID", lambda i: i.uid or None)),  # type: ignore[attr-defined]
     Field("calendar:RecurrenceId", _when("RecurrenceId", _e(lambda e: e.original_start))),
     Field("calendar:DateTimeStamp", _when("DateTimeStamp", lambda i: i.last_modified)),
-    Field("calendar:Start", _when("Start", _e(lambda e: e.start)), default=True),
-    Field("calendar:End", _when("End", _e(lambda e: e.end)), default=True),
+    Field("calendar:Start", _when("Start", _e(lambda e: e.start))),
+    Field("calendar:End", _when("End", _e(lambda e: e.end))),
     Field("calendar:OriginalStart", _when("OriginalStart", _e(lambda e: e.original_start))),
     Field("calendar:IsAllDayEvent", _text("IsAllDayEvent", lambda i: xml_bool(i.is_all_day))),  # type: ignore[attr-defined]
     Field(
         "calendar:LegacyFreeBusyStatus",
         _text("LegacyFreeBusyStatus", lambda i: _FREE_BUSY.get(i.show_as, "Busy")),  # type: ignore[attr-defined]
-        default=True,
     ),
-    Field("calendar:Location", _text("Location", lambda i: i.location), default=True),  # type: ignore[attr-defined]
+    Field("calendar:Location", _text("Location", lambda i: i.location)),  # type: ignore[attr-defined]
     Field("calendar:IsMeeting", _text("IsMeeting", lambda i: xml_bool(bool(i.attendees)))),  # type: ignore[attr-defined]
     Field("calendar:IsCancelled", _text("IsCancelled", lambda i: xml_bool(i.is_cancelled))),  # type: ignore[attr-defined]
     Field(
         "calendar:IsRecurring", _text("IsRecurring", lambda i: xml_bool(i.recurrence is not None))
     ),  # type: ignore[attr-defined]
-    Field(
-        "calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type), default=True
-    ),
-    Field("calendar:Organizer", _single("Organizer", _e(lambda e: e.organizer)), default=True),  # type: ignore[arg-type]
+    Field("calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type)),
+    Field("calendar:Organizer", _single("Organizer", _e(lambda e: e.organizer))),  # type: ignore[arg-type]
     Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required"), in_find=False),
     Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional"), in_find=False),
     Field("calendar:Resources", _attendees("Resources", "resource"), in_find=False),
@@ -564,18 +559,18 @@ _CONTACT: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
     Field("contacts:FileAs", _text("FileAs", _c("display_name"))),
-    Field("contacts:DisplayName", _text("DisplayName", _c("display_name")), default=True),
-    Field("contacts:GivenName", _text("GivenName", _c("given_name")), default=True),
+    Field("contacts:DisplayName", _text("DisplayName", _c("display_name"))),
+    Field("contacts:GivenName", _text("GivenName", _c("given_name"))),
     Field("contacts:MiddleName", _text("MiddleName", _c("middle_name"))),
     Field("contacts:Nickname", _text("Nickname", _c("nickname"))),
-    Field("contacts:CompanyName", _text("CompanyName", _c("company_name")), default=True),
-    Field("contacts:EmailAddresses", _emails, default=True),
-    Field("contacts:PhysicalAddresses", _addresses, default=True),
-    Field("contacts:PhoneNumbers", _phones, default=True),
+    Field("contacts:CompanyName", _text("CompanyName", _c("company_name"))),
+    Field("contacts:EmailAddresses", _emails),
+    Field("contacts:PhysicalAddresses", _addresses),
+    Field("contacts:PhoneNumbers", _phones),
     Field("contacts:Birthday", _birthday),
     Field("contacts:Department", _text("Department", _c("department"))),
-    Field("contacts:JobTitle", _text("JobTitle", _c("job_title")), default=True),
-    Field("contacts:Surname", _text("Surname", _c("surname")), default=True),
+    Field("contacts:JobTitle", _text("JobTitle", _c("job_title"))),
+    Field("contacts:Surname", _text("Surname", _c("surname"))),
     Field("contacts:Notes", _text("Notes", _c("notes")), in_find=False, since="Exchange2010_SP2"),
 ]
 
@@ -598,7 +593,7 @@ def _members(el: etree._Element, item: Item, ctx: RenderContext) -> None:
 _DISTRIBUTION_LIST: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
-    Field("contacts:DisplayName", _text("DisplayName", _c("display_name")), default=True),
+    Field("contacts:DisplayName", _text("DisplayName", _c("display_name"))),
     Field("contacts:FileAs", _text("FileAs", _c("display_name"))),
     Field("distributionlist:Members", _members, in_find=False),
 ]
@@ -620,7 +615,7 @@ _TASK: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
     Field("task:CompleteDate", _when("CompleteDate", _t(lambda t: t.completed))),
-    Field("task:DueDate", _when("DueDate", _t(lambda t: t.due)), default=True),
+    Field("task:DueDate", _when("DueDate", _t(lambda t: t.due))),
     Field("task:IsComplete", _text("IsComplete", lambda i: xml_bool(i.status == "completed"))),  # type: ignore[attr-defined]
     Field("task:IsRecurring", _text("IsRecurring", lambda i: "false")),
     Field(
@@ -630,13 +625,11 @@ _TASK: list[Field] = [
     Field(
         "task:PercentComplete",
         _text("PercentComplete", lambda i: str(i.percent_complete)),
-        default=True,
     ),  # type: ignore[attr-defined]
-    Field("task:StartDate", _when("StartDate", _t(lambda t: t.start)), default=True),
+    Field("task:StartDate", _when("StartDate", _t(lambda t: t.start))),
     Field(
         "task:Status",
         _text("Status", lambda i: _TASK_STATUS.get(i.status, "NotStarted")),
-        default=True,
     ),  # type: ignore[attr-defined]
 ]
 
@@ -652,3 +645,61 @@ _TABLES: dict[str, list[Field]] = {
 
 # Every FieldURI some table knows, to sort and restrict on.
 KNOWN_URIS = {fld.uri for table in _TABLES.values() for fld in table}
+
+# The Default shape per item type: "Default item properties" (Table 3) of "Property sets and
+# response shapes in EWS in Exchange". Start is not in that table but is End's partner, and
+# FindItem leaves out Body and ResponseObjects as note 1 of the table says.
+_MESSAGE_DEFAULTS = frozenset(
+    {
+        "item:Subject",
+        "item:Sensitivity",
+        "item:Body",
+        "item:Size",
+        "item:DateTimeSent",
+        "item:DateTimeCreated",
+        "item:HasAttachments",
+        "item:IsAssociated",
+        "message:IsDeliveryReceiptRequested",
+        "message:From",
+    }
+)
+_DEFAULTS: dict[str, frozenset[str]] = {
+    "Message": _MESSAGE_DEFAULTS,
+    "MeetingRequest": _MESSAGE_DEFAULTS,
+    "CalendarItem": frozenset(
+        {
+            "item:Subject",
+            "item:HasAttachments",
+            "item:IsAssociated",
+            "calendar:Start",
+            "calendar:End",
+            "calendar:LegacyFreeBusyStatus",
+            "calendar:Location",
+            "calendar:CalendarItemType",
+            "calendar:Organizer",
+        }
+    ),
+    "Contact": frozenset(
+        {
+            "item:HasAttachments",
+            "contacts:FileAs",
+            "contacts:CompanyName",
+            "contacts:EmailAddresses",
+            "contacts:PhysicalAddresses",
+            "contacts:PhoneNumbers",
+            "contacts:JobTitle",
+        }
+    ),
+    "DistributionList": frozenset({"item:HasAttachments", "contacts:FileAs"}),
+    "Task": frozenset(
+        {
+            "item:Subject",
+            "item:HasAttachments",
+            "task:DueDate",
+            "task:PercentComplete",
+            "task:StartDate",
+            "task:Status",
+        }
+    ),
+    "Item": frozenset({"item:Subject", "item:HasAttachments"}),
+}
