@@ -38,6 +38,7 @@ from outlook_emulator.tenant.model import Tenant
 
 LDAP_PORT = 389
 LDAPS_PORT = 636
+SAMBA_PORTS = (LDAP_PORT, LDAPS_PORT, 3268, 3269)  # LDAP, LDAPS, global catalog (plain, TLS)
 SYSTEM_PYTHON = "/usr/bin/python3"  # Samba's Python bindings live in Debian's Python
 LOADER = Path(__file__).with_name("samba_load.py")
 
@@ -49,7 +50,7 @@ def samba_unavailable_reason() -> str | None:
         return f"missing Debian packages {' '.join(missing)}"
     if os.geteuid() != 0:
         return "Samba binds ports 389 and 636, which needs root"
-    for port in (LDAP_PORT, LDAPS_PORT, 3268, 3269):
+    for port in SAMBA_PORTS:
         if port_in_use(HOST, port):
             return f"port {port} on {HOST} is in use (is another directory server running?)"
     return None
@@ -73,6 +74,11 @@ def start_samba(
         _configure(conf, target, tls)
     except ProvisionError as exc:
         raise DirectoryStartError(str(exc)) from None
+    # Another Samba may have taken the ports while this one was provisioned;
+    # then ours could not listen, and a client would reach the other one.
+    for port in SAMBA_PORTS:
+        if port_in_use(HOST, port):
+            raise DirectoryStartError(f"port {port} on {HOST} was taken while provisioning")
     server = ServerProcess(
         ["/usr/sbin/samba", "-s", str(conf), "-i", "-M", "single", "--debug-stdout", "-d", "1"],
         work / "samba.log",
