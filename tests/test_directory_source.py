@@ -117,15 +117,19 @@ def test_starttls_is_verified_against_the_ca_file(any_directory: Directory) -> N
     assert f"{BULK_USERS + 3} mailbox users" in result.detail
 
 
-def test_an_untrusted_certificate_is_refused(any_directory: Directory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["ldaps", "starttls"])
+def test_an_untrusted_certificate_is_refused(
+    any_directory: Directory, tmp_path: Path, transport: str
+) -> None:
     from outlook_emulator.directory.tls import make_tls_files
 
     other_ca = make_tls_files(tmp_path, ["localhost"]).ca_cert.read_text()
-    assert any_directory.ldaps_url
-    with pytest.raises(DirectoryError, match="TLS") as caught:
+    url = any_directory.ldaps_url if transport == "ldaps" else any_directory.url
+    assert url
+    with pytest.raises(DirectoryError, match="not trusted") as caught:
         list(
             list_directory_users(
-                any_directory.ldaps_url,
+                url,
                 any_directory.bind_user,
                 any_directory.password,
                 any_directory.domain,
