@@ -207,7 +207,7 @@ def test_samba_refuses_a_taken_port_and_auto_falls_back_to_slapd(tenant: Path) -
 
 @contextmanager
 def _holding_port(port: int) -> Iterator[None]:
-    """Keep 127.0.0.1:port busy (it may already be, by the session's Samba)."""
+    """Keep 127.0.0.1:port busy (it may already be, by the Samba the directory tests share)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         try:
