@@ -17,6 +17,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -57,6 +58,9 @@ class RenderContext:
 
 
 Writer = Callable[[etree._Element, Item, RenderContext], None]
+# A property getter. Each table is used for one item type only, so its getters may
+# take that type's attributes for granted (hence Any rather than Item).
+Getter = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ def _plan(name: str, ctx: RenderContext) -> list[Writer]:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _text(tag: str, get: Callable[[Item], str | None]) -> Writer:
+def _text(tag: str, get: Getter) -> Writer:
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         value = get(item)
         if value is not None and value != "":
@@ -140,7 +144,7 @@ def _mailbox(parent: etree._Element, tag: str, addr: EmailAddress) -> None:
     sub(box, T + "MailboxType", "Mailbox")
 
 
-def _single(tag: str, get: Callable[[Item], EmailAddress | None]) -> Writer:
+def _single(tag: str, get: Getter) -> Writer:
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         addr = get(item)
         if addr is not None:
@@ -149,7 +153,7 @@ def _single(tag: str, get: Callable[[Item], EmailAddress | None]) -> Writer:
     return write
 
 
-def _recipients(tag: str, get: Callable[[Item], list[EmailAddress]]) -> Writer:
+def _recipients(tag: str, get: Getter) -> Writer:
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         addrs = get(item)
         if addrs:
@@ -160,11 +164,11 @@ def _recipients(tag: str, get: Callable[[Item], list[EmailAddress]]) -> Writer:
     return write
 
 
-def _when(tag: str, get: Callable[[Item], object]) -> Writer:
+def _when(tag: str, get: Getter) -> Writer:
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         value = get(item)
         if value is not None:
-            sub(el, T + tag, xml_datetime(value))  # type: ignore[arg-type]
+            sub(el, T + tag, xml_datetime(value))
 
     return write
 
@@ -361,37 +365,31 @@ def _conversation_id(el: etree._Element, item: Item, ctx: RenderContext) -> None
 _ITEM_TAIL: list[Field] = [Field("item:ConversationId", _conversation_id, since="Exchange2010")]
 
 
-def _m(get: Callable[[Message], object]) -> Callable[[Item], object]:
-    return get  # type: ignore[return-value]
-
-
 _MESSAGE: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
-    Field("message:Sender", _single("Sender", _m(lambda m: m.sender or m.from_))),  # type: ignore[arg-type]
+    Field("message:Sender", _single("Sender", lambda m: m.sender or m.from_)),
     Field(
         "message:ToRecipients",
-        _recipients("ToRecipients", _m(lambda m: m.to)),
+        _recipients("ToRecipients", lambda m: m.to),
         in_find=False,
-    ),  # type: ignore[arg-type]
+    ),
     Field(
         "message:CcRecipients",
-        _recipients("CcRecipients", _m(lambda m: m.cc)),
+        _recipients("CcRecipients", lambda m: m.cc),
         in_find=False,
-    ),  # type: ignore[arg-type]
-    Field(
-        "message:BccRecipients", _recipients("BccRecipients", _m(lambda m: m.bcc)), in_find=False
-    ),  # type: ignore[arg-type]
+    ),
+    Field("message:BccRecipients", _recipients("BccRecipients", lambda m: m.bcc), in_find=False),
     Field("message:IsReadReceiptRequested", _text("IsReadReceiptRequested", lambda i: "false")),
     Field(
         "message:IsDeliveryReceiptRequested", _text("IsDeliveryReceiptRequested", lambda i: "false")
     ),
     Field("message:ConversationTopic", _text("ConversationTopic", _subject)),
-    Field("message:From", _single("From", _m(lambda m: m.from_))),  # type: ignore[arg-type]
-    Field("message:InternetMessageId", _text("InternetMessageId", lambda i: i.internet_message_id)),  # type: ignore[attr-defined]
-    Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read))),  # type: ignore[attr-defined]
-    Field("message:References", _text("References", lambda i: " ".join(i.references) or None)),  # type: ignore[attr-defined]
-    Field("message:ReplyTo", _recipients("ReplyTo", _m(lambda m: m.reply_to)), in_find=False),  # type: ignore[arg-type]
+    Field("message:From", _single("From", lambda m: m.from_)),
+    Field("message:InternetMessageId", _text("InternetMessageId", lambda i: i.internet_message_id)),
+    Field("message:IsRead", _text("IsRead", lambda i: xml_bool(i.is_read))),
+    Field("message:References", _text("References", lambda i: " ".join(i.references) or None)),
+    Field("message:ReplyTo", _recipients("ReplyTo", lambda m: m.reply_to), in_find=False),
 ]
 
 _RESPONSE_TYPES = {
@@ -447,32 +445,28 @@ def _deleted_occurrences(el: etree._Element, item: Item, ctx: RenderContext) -> 
             sub(sub(box, T + "DeletedOccurrence"), T + "Start", xml_datetime(when))
 
 
-def _e(get: Callable[[Event], object]) -> Callable[[Item], object]:
-    return get  # type: ignore[return-value]
-
-
 _CALENDAR: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
-    Field("calendar:UID", _text("UID", lambda i: i.uid or None)),  # type: ignore[attr-defined]
-    Field("calendar:RecurrenceId", _when("RecurrenceId", _e(lambda e: e.original_start))),
+    Field("calendar:UID", _text("UID", lambda i: i.uid or None)),
+    Field("calendar:RecurrenceId", _when("RecurrenceId", lambda e: e.original_start)),
     Field("calendar:DateTimeStamp", _when("DateTimeStamp", lambda i: i.last_modified)),
-    Field("calendar:Start", _when("Start", _e(lambda e: e.start))),
-    Field("calendar:End", _when("End", _e(lambda e: e.end))),
-    Field("calendar:OriginalStart", _when("OriginalStart", _e(lambda e: e.original_start))),
-    Field("calendar:IsAllDayEvent", _text("IsAllDayEvent", lambda i: xml_bool(i.is_all_day))),  # type: ignore[attr-defined]
+    Field("calendar:Start", _when("Start", lambda e: e.start)),
+    Field("calendar:End", _when("End", lambda e: e.end)),
+    Field("calendar:OriginalStart", _when("OriginalStart", lambda e: e.original_start)),
+    Field("calendar:IsAllDayEvent", _text("IsAllDayEvent", lambda i: xml_bool(i.is_all_day))),
     Field(
         "calendar:LegacyFreeBusyStatus",
-        _text("LegacyFreeBusyStatus", lambda i: _FREE_BUSY.get(i.show_as, "Busy")),  # type: ignore[attr-defined]
+        _text("LegacyFreeBusyStatus", lambda i: _FREE_BUSY.get(i.show_as, "Busy")),
     ),
-    Field("calendar:Location", _text("Location", lambda i: i.location)),  # type: ignore[attr-defined]
-    Field("calendar:IsMeeting", _text("IsMeeting", lambda i: xml_bool(bool(i.attendees)))),  # type: ignore[attr-defined]
-    Field("calendar:IsCancelled", _text("IsCancelled", lambda i: xml_bool(i.is_cancelled))),  # type: ignore[attr-defined]
+    Field("calendar:Location", _text("Location", lambda i: i.location)),
+    Field("calendar:IsMeeting", _text("IsMeeting", lambda i: xml_bool(bool(i.attendees)))),
+    Field("calendar:IsCancelled", _text("IsCancelled", lambda i: xml_bool(i.is_cancelled))),
     Field(
         "calendar:IsRecurring", _text("IsRecurring", lambda i: xml_bool(i.recurrence is not None))
-    ),  # type: ignore[attr-defined]
+    ),
     Field("calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type)),
-    Field("calendar:Organizer", _single("Organizer", _e(lambda e: e.organizer))),  # type: ignore[arg-type]
+    Field("calendar:Organizer", _single("Organizer", lambda e: e.organizer)),
     Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required"), in_find=False),
     Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional"), in_find=False),
     Field("calendar:Resources", _attendees("Resources", "resource"), in_find=False),
@@ -481,12 +475,12 @@ _CALENDAR: list[Field] = [
     Field(
         "calendar:IsOnlineMeeting",
         _text("IsOnlineMeeting", lambda i: xml_bool(i.is_online_meeting)),
-    ),  # type: ignore[attr-defined]
+    ),
     Field(
         "calendar:JoinOnlineMeetingUrl",
         _text("JoinOnlineMeetingUrl", lambda i: i.online_meeting_url),
         since="Exchange2013",
-    ),  # type: ignore[attr-defined]
+    ),
 ]
 
 _EMAIL_KEYS = ("EmailAddress1", "EmailAddress2", "EmailAddress3")
@@ -607,30 +601,26 @@ _TASK_STATUS = {
 }
 
 
-def _t(get: Callable[[Task], object]) -> Callable[[Item], object]:
-    return get  # type: ignore[return-value]
-
-
 _TASK: list[Field] = [
     *_ITEM_HEAD,
     *_ITEM_TAIL,
-    Field("task:CompleteDate", _when("CompleteDate", _t(lambda t: t.completed))),
-    Field("task:DueDate", _when("DueDate", _t(lambda t: t.due))),
-    Field("task:IsComplete", _text("IsComplete", lambda i: xml_bool(i.status == "completed"))),  # type: ignore[attr-defined]
+    Field("task:CompleteDate", _when("CompleteDate", lambda t: t.completed)),
+    Field("task:DueDate", _when("DueDate", lambda t: t.due)),
+    Field("task:IsComplete", _text("IsComplete", lambda i: xml_bool(i.status == "completed"))),
     Field("task:IsRecurring", _text("IsRecurring", lambda i: "false")),
     Field(
         "task:Owner",
         _text("Owner", lambda i: (i.owner.name or i.owner.address) if i.owner else None),
-    ),  # type: ignore[attr-defined]
+    ),
     Field(
         "task:PercentComplete",
         _text("PercentComplete", lambda i: str(i.percent_complete)),
-    ),  # type: ignore[attr-defined]
-    Field("task:StartDate", _when("StartDate", _t(lambda t: t.start))),
+    ),
+    Field("task:StartDate", _when("StartDate", lambda t: t.start)),
     Field(
         "task:Status",
         _text("Status", lambda i: _TASK_STATUS.get(i.status, "NotStarted")),
-    ),  # type: ignore[attr-defined]
+    ),
 ]
 
 _TABLES: dict[str, list[Field]] = {

@@ -21,7 +21,7 @@ def _item_index(mailbox: Mailbox, state: EwsState) -> dict[str, Item]:
     def build() -> dict[str, Item]:
         return {i.id: i for f in mailbox.folders.values() for i in f.items.values()}
 
-    return state.view(("items", mailbox.address, mailbox.seq, count), build)  # type: ignore[no-any-return]
+    return state.view(("items", mailbox.address, mailbox.seq, count), build)
 
 
 def find_item(mailbox: Mailbox, item_id: str, state: EwsState) -> Item:
@@ -58,7 +58,7 @@ def find_attachment(
         if not attachment_id:
             raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
         raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def find_exception(

@@ -53,7 +53,7 @@ def nth_start(master: Event, index: int) -> datetime | None:
     rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
     for position, start in enumerate(rule, start=1):
         if position == index:
-            return start  # type: ignore[no-any-return]
+            return start
         if position > index:
             break
     return None

@@ -141,8 +141,12 @@ def sort_items(items: list[Item], spec: SortSpec) -> list[Item]:
         get = GETTERS.get(uri)
         if get is None:
             continue
-        out.sort(key=lambda item, g=get: _sort_key(g(item)), reverse=descending)
+        out.sort(key=_key_of(get), reverse=descending)
     return out
+
+
+def _key_of(get: Callable[[Item], Any]) -> Callable[[Item], tuple[int, Any]]:
+    return lambda item: _sort_key(get(item))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+V = TypeVar("V")
 
 
 class EwsState:
@@ -36,11 +38,12 @@ class EwsState:
         with self._lock:
             return self._births.get(item_id, seq + 1) > seq
 
-    def view(self, key: Hashable, build: Callable[[], Any]) -> Any:
+    def view(self, key: Hashable, build: Callable[[], V]) -> V:
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
-                return self._views[key]
+                found: V = self._views[key]
+                return found
         value = build()
         with self._lock:
             self._views[key] = value

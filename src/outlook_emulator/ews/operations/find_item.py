@@ -104,7 +104,7 @@ def _view(ref: FolderRef, request: etree._Element, traversal: str, state: EwsSta
             items = [item for item in items if predicate(item)]
         return sort_items(items, sort_spec) if sort_spec else items
 
-    return state.view(key, build)  # type: ignore[no-any-return]
+    return state.view(key, build)
 
 
 def _calendar_page(ref: FolderRef, el: etree._Element) -> tuple[list[Item], None, int, bool]:

@@ -109,7 +109,7 @@ def _changes(folder: Folder, mailbox: str, seq: int, state: EwsState) -> list[_C
         return out
 
     key = ("sync", mailbox, folder.id, seq, len(folder.items), len(folder.tombstones))
-    return state.view(key, build)  # type: ignore[no-any-return]
+    return state.view(key, build)
 
 
 def _page(
