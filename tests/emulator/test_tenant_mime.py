@@ -64,3 +64,15 @@ def test_an_html_only_message_gets_a_text_body_by_block() -> None:
     message = parse_message(data, CTX)
     assert message.body_text == "Invoice 42\nTotal EUR 10"
     assert message.body_html is not None and "<h1>" in message.body_html
+
+
+def test_a_delivery_report_with_a_garbled_block_is_still_a_report() -> None:
+    # A broken field turns the rest of a status block into text in an unusable charset; the
+    # stdlib cannot write such a block back out, so it must be read field by field.
+    data = (
+        b"From: postmaster@example.com\nSubject: Undeliverable\n"
+        b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n"
+        b'Content-Type: text/plain; charset=\xabu\xa3-ascii"\nBroken\xf6Field: 7bit\n\n'
+        b"Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.1.1\n"
+    )
+    assert parse_message(data, CTX).item_class == "REPORT.IPM.Note.NDR"

@@ -273,7 +273,13 @@ def _collect(part: MimePart, parts: _Parts) -> None:
     if ctype == "message/delivery-status":
         # compat32 parses the status into header blocks; their text is all a report needs.
         blocks = part.get_payload()
-        parts.reports.append("\n".join(str(b) for b in blocks) if isinstance(blocks, list) else "")
+        fields = [
+            f"{name}: {value}"
+            for block in (blocks if isinstance(blocks, list) else [])
+            if isinstance(block, MimePart)
+            for name, value in block.raw_items()
+        ]
+        parts.reports.append("\n".join(fields))
         return
     if part.is_multipart():
         children = part.get_payload()
