@@ -40,7 +40,7 @@ def source() -> Iterator[EwsSource]:
 def add(source: EwsSource, collection: Collection, item: object) -> Page:
     page = Page()
     kind = collection.key.split(":")[0]
-    account = source._account(ALICE.address)
+    account = source.connection.account(ALICE.address)
     source._add_item(page, account, ALICE, collection, kind, "ITEM-1", item)
     return page
 
@@ -83,7 +83,7 @@ def test_a_mapping_failure_skips_only_that_item(source: EwsSource) -> None:
 
 
 def test_getitem_answers_of_unknown_types_become_unknown_items(source: EwsSource) -> None:
-    account = source._account(ALICE.address)
+    account = source.connection.account(ALICE.address)
     elem = etree.fromstring(
         f'<t:Persona xmlns:t="{T}"><t:ItemId Id="X1" ChangeKey="C"/></t:Persona>'
     )
@@ -91,7 +91,7 @@ def test_getitem_answers_of_unknown_types_become_unknown_items(source: EwsSource
 
 
 def test_getitem_asks_for_text_bodies(source: EwsSource) -> None:
-    account = source._account(ALICE.address)
+    account = source.connection.account(ALICE.address)
     payload = TextGetItem(account=account).get_payload(
         items=[("X1", "C")], additional_fields=None, shape="IdOnly"
     )
@@ -101,7 +101,7 @@ def test_getitem_asks_for_text_bodies(source: EwsSource) -> None:
 
 
 def test_read_flag_changes_are_ignored(source: EwsSource) -> None:
-    account = source._account(ALICE.address)
+    account = source.connection.account(ALICE.address)
     change = etree.fromstring(
         f'<t:ReadFlagChange xmlns:t="{T}"><t:ItemId Id="X1" ChangeKey="C"/><t:IsRead>true</t:IsRead></t:ReadFlagChange>'
     )

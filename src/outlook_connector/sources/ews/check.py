@@ -54,8 +54,10 @@ def _directory(source: EwsSource, results: list[CheckResult]) -> str | None:
 def _mailbox(source: EwsSource, address: str) -> list[CheckResult]:
     who = source.settings.ntlm_username
     try:
-        account = source._account(address)
-        found = source._ews(lambda: folders.get_distinguished(account, ["inbox"]), address)
+        account = source.connection.account(address)
+        found = source.connection.call(
+            lambda: folders.get_distinguished(account, ["inbox"]), address
+        )
         inbox = found.get("inbox")
         if isinstance(inbox, Exception):
             raise inbox

@@ -1,0 +1,189 @@
+"""One sign-in to one Exchange server: accounts for mailboxes, and calls with clear errors.
+
+Everything exchangelib raises is turned into the source's exceptions here:
+``MailboxUnavailable`` for a mailbox that cannot be opened, ``SourceError``
+(with a message for the user, never the password) for everything else;
+``ErrorInvalidSyncStateData`` passes through for the caller to expire its
+cursor. Calls are reads, so a call that failed on a dropped connection is
+simply made again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TypeVar
+
+from exchangelib import IMPERSONATION, NTLM, UTC, Account, Configuration
+from exchangelib import errors as ews_errors
+from exchangelib.protocol import Protocol
+from exchangelib.transport import get_service_authtype
+from exchangelib.version import EXCHANGE_2013_SP1, Version
+
+from outlook_connector.sources.base import MailboxUnavailable, SourceError
+from outlook_connector.sources.ews.settings import EwsSettings
+from outlook_connector.sources.ews.transport import (
+    BackOffOnThrottling,
+    ScopedCredentials,
+    ScopedProtocol,
+    tls_context,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Errors that mean "this mailbox cannot be opened", not "the server is broken".
+MAILBOX_ERRORS: tuple[type[Exception], ...] = (
+    ews_errors.ErrorNonExistentMailbox,
+    ews_errors.ErrorImpersonateUserDenied,
+    ews_errors.ErrorImpersonationFailed,
+    ews_errors.ErrorAccessDenied,
+    ews_errors.ErrorMailboxStoreUnavailable,
+    ews_errors.ErrorMailboxMoveInProgress,
+    ews_errors.ErrorNonPrimarySmtpAddress,
+)
+# A dropped connection or a failing proxy: exchangelib gives up on these when
+# it has a single connection to fall back from.
+_TRANSIENT = (ews_errors.ErrorTimeoutExpired, ews_errors.ErrorInternalServerTransientError)
+
+
+class _Transient(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class EwsConnection:
+    """The service account's connection to one EWS endpoint, shared by all mailboxes."""
+
+    def __init__(self, settings: EwsSettings) -> None:
+        self.settings = settings
+        try:
+            self.endpoint = settings.service_endpoint
+            self._tls = tls_context(settings.ssl_enabled, settings.ssl_ca)
+        except ValueError as exc:
+            raise SourceError(f"Exchange Server settings: {exc}") from None
+        if not settings.ssl_enabled:
+            log.warning(
+                "ssl_enabled is false: the certificate of %s is not verified", self.endpoint
+            )
+        self._lock = threading.Lock()
+        self._config: Configuration | None = None
+        self._protocol: ScopedProtocol | None = None
+        self._auth_checked = False
+
+    def _connect(self) -> tuple[Configuration, ScopedProtocol]:
+        with self._lock:
+            if self._config is None or self._protocol is None:
+                self._config = Configuration(
+                    service_endpoint=self.endpoint,
+                    credentials=ScopedCredentials(
+                        self.settings.ntlm_username, self.settings.password.reveal()
+                    ),
+                    auth_type=NTLM,
+                    # Exchange 2013 SP1 and every later version accept this
+                    # RequestServerVersion, so no version probe is needed.
+                    version=Version(build=EXCHANGE_2013_SP1),
+                    retry_policy=BackOffOnThrottling(max_wait=self.settings.max_retry_wait),
+                    max_connections=max(1, self.settings.max_concurrent_mailboxes),
+                )
+                # Registered in exchangelib's protocol cache under credentials that
+                # equal only themselves: every Account made here finds it there.
+                self._protocol = ScopedProtocol(
+                    config=self._config,
+                    tls=self._tls,
+                    verify=self.settings.ssl_enabled,
+                    timeout=self.settings.request_timeout,
+                    retry_wait=self.settings.retry_wait,
+                )
+            return self._config, self._protocol
+
+    def account(self, address: str) -> Account:
+        """The mailbox ``address``, opened by impersonation. Cheap: nothing is sent yet."""
+        config, protocol = self._connect()
+        account = Account(
+            address,
+            access_type=IMPERSONATION,
+            autodiscover=False,
+            config=config,
+            locale="en_US",
+            # Instants are converted from the offsets the server sends; UTC is
+            # the zone exchangelib falls back on, never the machine's.
+            default_timezone=UTC,
+        )
+        if account.protocol is not protocol:  # exchangelib's cache was cleared meanwhile
+            account.protocol = protocol
+        return account
+
+    def call(self, call: Callable[[], T], mailbox: str | None = None) -> T:
+        """Run one EWS exchange (a read: safe to repeat), with the source's errors."""
+        waited, delay = 0.0, self.settings.retry_wait
+        while True:
+            try:
+                return self._translated(call, mailbox)
+            except _Transient as exc:
+                if waited + delay > self.settings.max_retry_wait:
+                    raise SourceError(
+                        f"cannot talk to Exchange at {self.endpoint}: {exc.cause}"
+                    ) from None
+                log.info("Exchange connection failed (%s); retrying in %.1f s", exc.cause, delay)
+                time.sleep(delay)
+                waited, delay = waited + delay, delay * 2
+
+    def _translated(self, call: Callable[[], T], mailbox: str | None) -> T:
+        try:
+            return call()
+        except _TRANSIENT as exc:
+            raise _Transient(exc) from None
+        except ews_errors.UnauthorizedError:
+            if self._switch_auth_type():
+                return self.call(call, mailbox)
+            raise SourceError(
+                f"Exchange at {self.endpoint} refused the sign-in of "
+                f"{self.settings.ntlm_username}: check username, password and domain"
+            ) from None
+        except MAILBOX_ERRORS as exc:
+            raise MailboxUnavailable(
+                f"mailbox {mailbox or '?'} cannot be opened: {type(exc).__name__}: {exc}"
+            ) from None
+        except ews_errors.ErrorInvalidSyncStateData:
+            raise
+        except ews_errors.RateLimitError as exc:
+            raise SourceError(f"Exchange kept throttling requests: {exc}") from None
+        except ews_errors.TransportError as exc:
+            raise SourceError(f"cannot talk to Exchange at {self.endpoint}: {exc}") from None
+        except ews_errors.EWSError as exc:
+            raise SourceError(f"Exchange answered {type(exc).__name__}: {exc}") from None
+
+    def _switch_auth_type(self) -> bool:
+        """After a refused NTLM sign-in: use what the server offers if that is not NTLM."""
+        with self._lock:
+            if self._auth_checked or self._protocol is None or self._config is None:
+                return False
+            self._auth_checked = True
+            config, protocol = self._config, self._protocol
+        try:
+            offered = get_service_authtype(protocol)
+        except ews_errors.EWSError as exc:
+            log.debug("could not ask %s for its authentication types: %s", self.endpoint, exc)
+            return False
+        if offered in (None, NTLM):
+            return False
+        log.info("%s does not offer NTLM; signing in with %s", self.endpoint, offered)
+        config.auth_type = offered
+        protocol.close()  # pooled sessions still carry the NTLM handshake
+        return True
+
+    def close(self) -> None:
+        """Close the connections and leave nothing of this sign-in in exchangelib's cache."""
+        with self._lock:
+            config, protocol = self._config, self._protocol
+            self._config = self._protocol = None
+        if config is None or protocol is None:
+            return
+        with suppress(KeyError):
+            del Protocol[config]
+        protocol.close()
