@@ -6,6 +6,10 @@ HTTPS on one port, and prints one JSON line when it listens:
     {"graph_url": "https://H:P/v1.0", "login_url": "https://H:P", "ca_cert": "PATH",
      "ews_url": "https://H:P/EWS/Exchange.asmx", "tenant_id": "..."}
 
+Requests pass the fault injector first (outlook_emulator.faults): Microsoft's
+documented Outlook limits per mailbox (unless ``--no-throttling``) and, when
+asked through ``PUT /_emulator/faults``, injected faults drawn from ``--fault-seed``.
+
 It runs until SIGINT or SIGTERM, then removes the certificate files and exits 0.
 """
 
@@ -24,6 +28,7 @@ from types import FrameType
 from outlook_emulator.certs import create_server_certificates
 from outlook_emulator.control import ControlApp
 from outlook_emulator.ews.app import EwsApp
+from outlook_emulator.faults import FaultInjector, Limits
 from outlook_emulator.graph import GraphApp
 from outlook_emulator.http import App, EmulatorServer
 from outlook_emulator.identity import IdentityApp, TokenService
@@ -45,6 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIFETIME,
         metavar="SECONDS",
         help=f"lifetime of issued access tokens (default {DEFAULT_LIFETIME})",
+    )
+    parser.add_argument(
+        "--fault-seed", type=int, default=None, metavar="N",
+        help="seed for injected faults, so a faulty run can be repeated",
+    )
+    parser.add_argument(
+        "--no-throttling", action="store_true",
+        help="do not enforce Graph's per-mailbox concurrency and request-rate limits",
     )
 
 
@@ -81,12 +94,19 @@ def command(args: argparse.Namespace) -> int:
         tokens = TokenService(tenant.tenant_id, lifetime=args.token_lifetime)
         server = EmulatorServer(
             build_apps(tenant, tokens), host=args.host, port=args.port,
-            ssl_context=certs.ssl_context(),
+            ssl_context=certs.ssl_context(), middleware=[_fault_injector(args)],
         )
         _serve(server, tenant, str(certs.ca_cert))
     finally:
         certs.remove()
     return 0
+
+
+def _fault_injector(args: argparse.Namespace) -> FaultInjector:
+    limits = Limits()
+    if args.no_throttling:
+        limits = Limits(graph_concurrency=0, graph_requests=2**62, ews_concurrency=0)
+    return FaultInjector(limits=limits, seed=args.fault_seed)
 
 
 def _serve(server: EmulatorServer, tenant: Tenant, ca_cert: str) -> None:

@@ -62,6 +62,18 @@ def test_ready_line_names_every_endpoint_and_the_ca(tenant_dir):
     assert not ca.exists(), "the certificate files are removed at exit"
 
 
+def test_fault_control_and_stats_are_served(tenant_dir):
+    with running_emulator(tenant_dir, "--fault-seed", "3") as info:
+        context = ssl.create_default_context(cafile=info["ca_cert"])
+        with httpx.Client(verify=context, trust_env=False) as client:
+            client.get(info["graph_url"] + "/users/carol@serve.example/messages")
+            stats = client.get(info["login_url"] + "/_emulator/stats").json()
+            assert stats["requests"] == {"graph:carol@serve.example": 1}
+            faults = client.put(info["login_url"] + "/_emulator/faults", json={"throttle": 1.0})
+            assert faults.status_code == 200
+            assert client.get(info["graph_url"] + "/users").status_code == 429
+
+
 def test_sigint_stops_cleanly(tenant_dir):
     with running_emulator(tenant_dir) as info:
         info["process"].send_signal(signal.SIGINT)
