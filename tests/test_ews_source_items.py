@@ -40,8 +40,7 @@ def source() -> Iterator[EwsSource]:
 def add(source: EwsSource, collection: Collection, item: object) -> Page:
     page = Page()
     kind = collection.key.split(":")[0]
-    account = source.connection.account(ALICE.address)
-    source._add_item(page, account, ALICE, collection, kind, "ITEM-1", item)
+    source._add_item(page, ALICE, collection, kind, "ITEM-1", item)
     return page
 
 

@@ -222,7 +222,9 @@ class EwsSource:
                 wanted[change.item_id] = change
         if not wanted:
             return page
-        ids = [(c.item_id, c.changekey) for c in wanted.values()]
+        # Ids without change keys: the item may have changed again since the
+        # sync call, and its newest version is the one wanted.
+        ids = [(item_id, None) for item_id in wanted]
         fields = item_fields(kind)
         chunk = min(100, self.settings.sync_page_size)
         fetched = self.connection.call(
@@ -234,13 +236,12 @@ class EwsSource:
             mailbox.address,
         )
         for (item_id, _), item in zip(ids, fetched, strict=False):
-            self._add_item(page, account, mailbox, collection, kind, item_id, item)
+            self._add_item(page, mailbox, collection, kind, item_id, item)
         return page
 
     def _add_item(
         self,
         page: Page,
-        account: Account,
         mailbox: Mailbox,
         collection: Collection,
         kind: str,
