@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from outlook_connector.sources.base import SourceError
+from outlook_connector.sources.ews import EwsSource
 from outlook_connector.sources.ews.settings import (
     EwsSettings,
     netbios_name,
@@ -81,3 +84,16 @@ def test_the_password_never_shows() -> None:
     settings = EwsSettings.from_config(_Config())
     assert "s3cret-value" not in repr(settings)
     assert "s3cret-value" not in str(settings)
+
+
+def test_ssl_ca_may_be_pem_text_or_a_file(tmp_path: Path) -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    assert EwsSettings.from_config(_Config(ssl_ca=pem)).ssl_ca == pem
+    (tmp_path / "ca.pem").write_text(pem, encoding="ascii")
+    assert EwsSettings.from_config(_Config(ssl_ca=str(tmp_path / "ca.pem"))).ssl_ca == pem
+
+
+def test_an_unusable_ssl_ca_is_a_clear_error() -> None:
+    settings = EwsSettings.from_config(_Config(ssl_ca="not a certificate"))
+    with pytest.raises(SourceError, match="ssl_ca does not hold a usable PEM certificate"):
+        EwsSource(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,7 +61,7 @@ class EwsSettings:
             domain=getattr(config, "domain", None) or "",
             active_directory_server=getattr(config, "active_directory_server", None) or "",
             ssl_enabled=bool(getattr(config, "ssl_enabled", False)),
-            ssl_ca=getattr(config, "ssl_ca", None),
+            ssl_ca=_pem_text(getattr(config, "ssl_ca", None)),
             mailboxes=tuple(m.strip().lower() for m in mailboxes if m.strip())
             if mailboxes
             else None,
@@ -81,6 +82,16 @@ class EwsSettings:
     @property
     def sync_page_size(self) -> int:
         return max(1, min(self.page_size, MAX_SYNC_PAGE))
+
+
+def _pem_text(value: str | None) -> str | None:
+    """``ssl_ca`` as PEM text; a configuration that still holds a file path is read."""
+    if not value or "-----BEGIN" in value:
+        return value or None
+    path = Path(value).expanduser()
+    if path.is_file():
+        return path.read_text(encoding="ascii", errors="replace")
+    return value  # not PEM and no file: tls_context says what is wrong with it
 
 
 def service_endpoint(exchange_server: str) -> str:
