@@ -13,6 +13,7 @@ throttling middleware can count per mailbox with ``routing.mailbox_key``.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -106,16 +107,24 @@ class GraphApp:
                 result: Any = handler(call, **params)
         except errors.GraphError as exc:
             return errors.error_response(exc, request)
+        headers = {**_request_ids(request), **call.prefs.header()}
         if isinstance(result, Response):
-            result.headers.update(call.prefs.header())
+            result.headers.update(headers)
             return result
-        return Response.json(result, headers={"OData-Version": "4.0", **call.prefs.header()})
+        return Response.json(result, headers={"OData-Version": "4.0", **headers})
 
 
 def _bind(
     mw: Middleware, nxt: Callable[[Request], Response]
 ) -> Callable[[Request], Response]:
     return lambda req: mw(req, nxt)
+
+
+def _request_ids(request: Request) -> dict[str, str]:
+    """Graph names every answer with a request-id and echoes the client's client-request-id."""
+    request_id = str(uuid.uuid4())
+    return {"request-id": request_id,
+            "client-request-id": request.header("client-request-id") or request_id}
 
 
 def _unauthenticated(message: str) -> errors.GraphError:

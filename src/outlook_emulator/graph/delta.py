@@ -101,6 +101,9 @@ def respond(
     default: int = OUTLOOK_DEFAULT_PAGE,
 ) -> dict[str, Any]:
     """One page of a round; ``entries`` yields (rendered entry, its position)."""
+    # $top of the first request is kept in the tokens; the Prefer header comes every time.
+    state.extra.setdefault("top", call.query.top)
+    call.query.top = state.extra.get("top")
     size = page_size(call, default, OUTLOOK_MAX_PAGE)
     call.query.select = state.select
     value: list[dict[str, Any]] = []

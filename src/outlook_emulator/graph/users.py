@@ -63,8 +63,16 @@ def list_users(call: Call) -> dict[str, Any]:
         predicate = parse_filter(call.query.filter, advanced, USER_PROPERTIES)
         users = [u for u in users if predicate(user_json(u))]
         call.query.filter = None  # applied here, on every property rather than the default view
-    return paging.collection(call, users, lambda u: _view(call, u), "users",
+    body = paging.collection(call, users, lambda u: _view(call, u), "users",
                              default=100, maximum=999)
+    if call.query.raw.get("$count", "").lower() == "true":
+        if (call.request.header("consistencylevel") or "").lower() != "eventual":
+            raise errors.bad_request(
+                "$count is not currently supported without ConsistencyLevel: eventual.",
+                code="Request_BadRequest",
+            )
+        body = {"@odata.context": body.pop("@odata.context"), "@odata.count": len(users), **body}
+    return body
 
 
 def _find(call: Call, key: str) -> User:
