@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 DOMAIN = "contoso.example"
 START = datetime(2024, 1, 8, 8, 0, tzinfo=UTC)
@@ -291,8 +292,10 @@ class MailboxWriter:
         events = count // 10
         tasks = count - mails - contacts - events
         self.mails(mails)
-        for _ in range(contacts):
-            self.contact()
+        # With a few contacts to point at, one of the contact items is a group of them.
+        cards = [self.contact() for _ in range(contacts - 1 if contacts >= 3 else contacts)]
+        if contacts >= 3:
+            self.group(cards[:10])
         for _ in range(events):
             self.event()
         for _ in range(tasks):
@@ -373,9 +376,12 @@ class MailboxWriter:
         if references:
             headers += [f"In-Reply-To: {references[-1]}", f"References: {' '.join(references)}"]
         body = f"Hello {recipient.name.split()[0]},\n\n{text}\n\nBest regards,\n{sender.name}\n"
-        if self.rnd.random() >= 0.12:
+        draw = self.rnd.random()
+        if draw >= 0.27:
             headers.append("Content-Type: text/plain; charset=utf-8")
             return "\n".join(headers) + "\n\n" + body
+        if draw >= 0.12:
+            return "\n".join(headers) + "\n" + self._alternative(body)
         part = self.rnd.choice(self.parts)
         boundary = f"=_b{self.counter}"
         headers.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
@@ -386,7 +392,27 @@ class MailboxWriter:
             f"Content-Transfer-Encoding: base64\n\n{part.encoded}--{boundary}--\n"
         )
 
-    def contact(self) -> None:
+    def _alternative(self, body: str) -> str:
+        boundary = f"=_a{self.counter}"
+        html = "".join(f"<p>{line}</p>" for line in body.split("\n\n"))
+        return (
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
+            f"--{boundary}\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+            f"--{boundary}\nContent-Type: text/html; charset=utf-8\n\n"
+            f"<html><body>{html}</body></html>\n--{boundary}--\n"
+        )
+
+    def group(self, uids: list[str]) -> None:
+        self.counter += 1
+        members = "".join(f"MEMBER:urn:uuid:{uid}\r\n" for uid in uids)
+        self.write(
+            f"contacts/{self.counter:06d}-group.vcf",
+            f"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:group\r\nUID:gen-group-{self.counter}\r\n"
+            f"FN:Supplier contacts\r\n{members}END:VCARD\r\n",
+        )
+
+    def contact(self) -> str:
+        """Writes one contact; returns its UID."""
         self.counter += 1
         first, last = self.rnd.choice(FIRST), self.rnd.choice(LAST)
         company = self.rnd.choice(PARTNERS)
@@ -400,6 +426,7 @@ class MailboxWriter:
             f"ADR;TYPE=work:;;{self.rnd.randint(1, 200)} Harbour Road;{self.rnd.choice(PLACES)}"
             f";;{self.rnd.randint(1000, 9999)};\r\nEND:VCARD\r\n",
         )
+        return f"gen-{self.counter}"
 
     def event(self) -> None:
         self.counter += 1
@@ -407,11 +434,12 @@ class MailboxWriter:
         start = self._when().replace(minute=0, second=0)
         other = self._other()
         rule = "RRULE:FREQ=WEEKLY;COUNT=10\r\n" if self.rnd.random() < 0.2 else ""
+        folder = "calendar/Team" if self.rnd.random() < 0.25 else "calendar"
         self.write(
-            f"calendar/{self.counter:06d}.ics",
+            f"{folder}/{self.counter:06d}.ics",
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Contoso//Generator//EN\r\nBEGIN:VEVENT\r\n"
             f"UID:gen-{self.owner.address}-{self.counter}\r\nDTSTAMP:{_ical(start)}\r\n"
-            f"DTSTART:{_ical(start)}\r\nDTEND:{_ical(start + timedelta(hours=1))}\r\n{rule}"
+            f"{_span(start, self.rnd.random() < 0.5)}{rule}"
             f"SUMMARY:{str(values['product']).title()} review with {values['partner']}\r\n"
             f"LOCATION:{values['place']} office\r\n"
             f"DESCRIPTION:Agenda: {values['product']} pricing\\, stock for {values['place']}.\r\n"
@@ -433,6 +461,19 @@ class MailboxWriter:
             f"DUE:{_ical(due)}\r\nSTATUS:{status}\r\nPRIORITY:{self.rnd.choice([1, 5, 9])}\r\n"
             "END:VTODO\r\nEND:VCALENDAR\r\n",
         )
+
+
+def _span(start: datetime, local: bool) -> str:
+    """DTSTART and DTEND of a one-hour event, in UTC or as Hamburg wall-clock time."""
+    end = start + timedelta(hours=1)
+    if not local:
+        return f"DTSTART:{_ical(start)}\r\nDTEND:{_ical(end)}\r\n"
+    zone = ZoneInfo("Europe/Berlin")
+    stamp = "%Y%m%dT%H%M%S"
+    return (
+        f"DTSTART;TZID=Europe/Berlin:{start.astimezone(zone):{stamp}}\r\n"
+        f"DTEND;TZID=Europe/Berlin:{end.astimezone(zone):{stamp}}\r\n"
+    )
 
 
 def _ical(when: datetime) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from outlook_emulator import generate
 from outlook_emulator.tenant.loader import load_tenant
-from outlook_emulator.tenant.model import Contact, Event, Message, Task
+from outlook_emulator.tenant.model import Contact, ContactGroup, Event, Message, Task
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -52,6 +52,12 @@ def test_the_generated_tenant_loads_completely(tmp_path: Path) -> None:
     assert any(e.recurrence is not None for e in events)
     folders = {m.path.split("/")[0] for m in messages}
     assert {"inbox", "sentitems"} <= folders
+    assert any(m.body_html for m in messages) and any(not m.body_html for m in messages)
+    groups = [i for i in items if isinstance(i, ContactGroup)]
+    assert len(groups) == 4 and all(g.members for g in groups)
+    assert all("@" in m.address for g in groups for m in g.members)
+    assert any(e.path.startswith("calendar/Team/") for e in events)
+    assert any(e.start_timezone == "Europe/Berlin" for e in events)
 
 
 def test_attachments_come_in_several_readable_formats(tmp_path: Path) -> None:
