@@ -33,6 +33,7 @@ from outlook_emulator.tenant.model import (
     EmailAddress,
     Event,
     Item,
+    Mailbox,
     Message,
     Task,
 )
@@ -45,6 +46,8 @@ class RenderContext:
     # FindItem and SyncFolderItems return no bodies, attachments or recipient lists
     # (finditem-operation.md and syncfolderitems-operation.md, remarks).
     find: bool = False
+    # The mailbox's owner: the organizer of appointments that name none.
+    owner: EmailAddress | None = None
     # The RequestServerVersion: elements introduced later are left out for older clients.
     version: str = "Exchange2016"
     # Per item type, the writers this shape selects: worked out once per response.
@@ -70,6 +73,12 @@ class Field:
     in_all: bool = True  # part of AllProperties
     in_find: bool = True  # may be returned by FindItem / SyncFolderItems
     since: str = "Exchange2007"  # the first schema version with this element
+
+
+def owner_of(mailbox: Mailbox | None) -> EmailAddress | None:
+    if mailbox is None:
+        return None
+    return EmailAddress(mailbox.address, mailbox.user.display_name or None)
 
 
 def element_name(item: Item) -> str:
@@ -433,6 +442,13 @@ def _attendees(tag: str, kind: str) -> Writer:
     return write
 
 
+def _organizer(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    # An appointment without an ORGANIZER was made by the mailbox owner, as Outlook records it.
+    organizer = getattr(item, "organizer", None) or ctx.owner
+    if organizer is not None:
+        _mailbox(sub(el, T + "Organizer"), "Mailbox", organizer)
+
+
 def _recurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
     if isinstance(item, Event) and item.recurrence and item.start:
         write_recurrence(el, item.recurrence.rrule, item.start)
@@ -463,10 +479,11 @@ _CALENDAR: list[Field] = [
     Field("calendar:IsMeeting", _text("IsMeeting", lambda i: xml_bool(bool(i.attendees)))),
     Field("calendar:IsCancelled", _text("IsCancelled", lambda i: xml_bool(i.is_cancelled))),
     Field(
-        "calendar:IsRecurring", _text("IsRecurring", lambda i: xml_bool(i.recurrence is not None))
+        "calendar:IsRecurring",
+        _text("IsRecurring", lambda e: xml_bool(bool(e.recurrence or e.series_master_id))),
     ),
     Field("calendar:CalendarItemType", _text("CalendarItemType", _calendar_item_type)),
-    Field("calendar:Organizer", _single("Organizer", lambda e: e.organizer)),
+    Field("calendar:Organizer", _organizer),
     Field("calendar:RequiredAttendees", _attendees("RequiredAttendees", "required"), in_find=False),
     Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional"), in_find=False),
     Field("calendar:Resources", _attendees("Resources", "resource"), in_find=False),

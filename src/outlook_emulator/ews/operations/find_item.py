@@ -15,7 +15,7 @@ from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import FolderRef, resolve
-from outlook_emulator.ews.items import RenderContext, render_item
+from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.occurrences import calendar_view
 from outlook_emulator.ews.paging import FIND_COUNT_LIMIT, parse_indexed_view
 from outlook_emulator.ews.restriction import parse_restriction, parse_sort, sort_items
@@ -63,6 +63,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         box = sub(root, T + "Items")
         if ref.folder is not None:
             render.folder_change_keys[ref.folder.id] = ref.change_key
+        render.owner = owner_of(ref.mailbox)
         for item in page:
             render_item(box, item, render)
     return response

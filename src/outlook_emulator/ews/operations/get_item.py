@@ -12,7 +12,7 @@ from __future__ import annotations
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.items import RenderContext, render_item
+from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.lookup import find_exception, find_item
 from outlook_emulator.ews.occurrences import is_deleted, nth_start, occurrence_id
 from outlook_emulator.ews.shapes import parse_shape
@@ -22,7 +22,11 @@ from outlook_emulator.tenant.model import Event, Item, Mailbox
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
-    render = RenderContext(shape=parse_shape(request.find(M + "ItemShape")), version=ctx.version)
+    render = RenderContext(
+        shape=parse_shape(request.find(M + "ItemShape")),
+        version=ctx.version,
+        owner=owner_of(ctx.mailbox),
+    )
     response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
     item_ids = request.find(M + "ItemIds")

@@ -18,7 +18,7 @@ from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import resolve
-from outlook_emulator.ews.items import RenderContext, render_item
+from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.shapes import parse_shape
 from outlook_emulator.ews.soap import (
     EwsError,
@@ -80,6 +80,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     sub(msg, M + "IncludesLastItemInRange", xml_bool(not more))
     box = sub(msg, M + "Changes")
     render.folder_change_keys[folder.id] = ref.change_key
+    render.owner = owner_of(ref.mailbox)
     for change in page:
         _write_change(box, change, previous, render, state)
     return response
