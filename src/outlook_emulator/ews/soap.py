@@ -90,15 +90,28 @@ def response_root(name: str) -> etree._Element:
     return etree.Element(M + name, nsmap=NSMAP)
 
 
-def envelope(body_child: etree._Element | None) -> bytes:
-    """Wrap a response element in an envelope whose header names the server version."""
+def _split_envelope() -> tuple[bytes, bytes]:
     env = etree.Element(S + "Envelope", nsmap=NSMAP)
     header = sub(env, S + "Header")
     etree.SubElement(header, T + "ServerVersionInfo", SERVER_VERSION)
-    body = sub(env, S + "Body")
-    if body_child is not None:
-        body.append(body_child)
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    sub(env, S + "Body").append(etree.Element("SPLIT"))
+    head, _, tail = etree.tostring(env, xml_declaration=True, encoding="utf-8").partition(
+        b"<SPLIT/>"
+    )
+    return head, tail
+
+
+# The envelope around every response, serialised once. A response body is serialised on
+# its own and spliced in: moving a big element tree into another document makes lxml
+# walk all of it to fix up namespaces.
+_HEAD, _TAIL = _split_envelope()
+
+
+def envelope(body_child: etree._Element | None) -> bytes:
+    """Wrap a response element in an envelope whose header names the server version."""
+    if body_child is None:
+        return _HEAD + _TAIL
+    return _HEAD + etree.tostring(body_child, encoding="utf-8") + _TAIL
 
 
 def fault(code: str, message: str, details: dict[str, str] | None = None) -> bytes:
