@@ -22,7 +22,7 @@ from outlook_emulator.graph import bodies, delta, errors, paging
 from outlook_emulator.graph.context import Call, etag, iso
 from outlook_emulator.graph.recipients import email_address, recipient
 from outlook_emulator.graph.recurrence import occurrences, pattern, zone
-from outlook_emulator.tenant.model import Event, Folder, Mailbox
+from outlook_emulator.tenant.model import EmailAddress, Event, Folder, Mailbox
 
 CALENDARS = "Calendars.Read"
 
@@ -51,14 +51,27 @@ def _attendee(call: Call, attendee: Any) -> dict[str, Any]:
     }
 
 
+def _own_part(event: Event, mailbox: Mailbox) -> tuple[bool, dict[str, Any], dict[str, Any]]:
+    """isOrganizer, responseStatus and organizer as the mailbox owner sees the event."""
+    owner = EmailAddress(mailbox.address, mailbox.user.display_name)
+    organizer = event.organizer or owner
+    is_organizer = organizer.address.lower() == mailbox.address
+    response = "organizer" if is_organizer else "none"
+    for attendee in event.attendees:
+        if not is_organizer and attendee.email.address.lower() == mailbox.address:
+            response = attendee.response
+    status = {"response": response, "time": "0001-01-01T00:00:00Z"}
+    return is_organizer, status, recipient(organizer)
+
+
 def event_json(
-    call: Call, event: Event, kind: str, start: datetime | None = None,
-    master: Event | None = None,
+    call: Call, event: Event, kind: str, mailbox: Mailbox, start: datetime | None = None
 ) -> dict[str, Any]:
     duration = (event.end or event.start or datetime.now(UTC)) - (event.start or datetime.now(UTC))
     begin = start or event.start
     event_id = occurrence_id(event.id, start) if kind == "occurrence" and start else event.id
     series = event.series_master_id or (event.id if kind == "occurrence" else None)
+    is_organizer, response_status, organizer = _own_part(event, mailbox)
     return {
         "@odata.etag": etag(event.change_key),
         "id": event_id,
@@ -79,7 +92,7 @@ def event_json(
         "sensitivity": event.sensitivity,
         "isAllDay": event.is_all_day,
         "isCancelled": event.is_cancelled,
-        "isOrganizer": True,
+        "isOrganizer": is_organizer,
         "responseRequested": True,
         "seriesMasterId": series,
         "showAs": event.show_as,
@@ -92,7 +105,7 @@ def event_json(
         "allowNewTimeProposals": True,
         "isDraft": False,
         "hideAttendees": False,
-        "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
+        "responseStatus": response_status,
         "body": bodies.body(event.body_text, event.body_html, call.prefs),
         "start": _when(call, begin),
         "end": _when(call, (begin or datetime.now(UTC)) + duration),
@@ -101,7 +114,7 @@ def event_json(
         "recurrence": (pattern(event, event.recurrence)
                        if kind == "seriesMaster" and event.recurrence else None),
         "attendees": [_attendee(call, a) for a in event.attendees],
-        "organizer": recipient(event.organizer) if event.organizer else {"emailAddress": {}},
+        "organizer": organizer,
         "onlineMeeting": None,
     }
 
@@ -111,8 +124,8 @@ def _location(name: str | None) -> dict[str, Any]:
             "address": {}, "coordinates": {}}
 
 
-def _event(call: Call, item: Any) -> dict[str, Any]:
-    return event_json(call, item, _kind(item))
+def _event(call: Call, item: Any, mailbox: Mailbox) -> dict[str, Any]:
+    return event_json(call, item, _kind(item), mailbox)
 
 
 def _kind(event: Event) -> str:
@@ -173,7 +186,7 @@ def list_events(call: Call, user: str, calendar: str | None = None) -> dict[str,
                 if isinstance(i, Event) and not i.series_master_id]
 
     events = call.index.cached(mailbox, found, "events", build)
-    return paging.collection(call, events, lambda i: _event(call, found.items[i]),
+    return paging.collection(call, events, lambda i: _event(call, found.items[i], mailbox),
                              f"users('{user}')/calendars('{found.id}')/events")
 
 
@@ -183,7 +196,7 @@ def get_event(call: Call, user: str, event: str, calendar: str | None = None) ->
     hit = mailbox.find_item(event)
     if hit is None or not isinstance(hit[1], Event) or (calendar and hit[0].id != calendar):
         raise errors.item_not_found()
-    return paging.entity(call, event_json(call, hit[1], _kind(hit[1])),
+    return paging.entity(call, _event(call, hit[1], mailbox),
                          f"users('{user}')/events/$entity")
 
 
@@ -226,12 +239,12 @@ def instances(
     begin, end = window
     if event.recurrence and not event.series_master_id:
         skip = _exception_starts(call, mailbox, folder).get(event.id, set())
-        return [event_json(call, event, "occurrence", start)
+        return [event_json(call, event, "occurrence", mailbox, start)
                 for start in occurrences(event, begin, end, skip)]
     start = event.start or begin
     finish = event.end or start + timedelta(0)
     if start < end and (finish > begin or (finish == start and start >= begin)):
-        return [event_json(call, event, _kind(event))]
+        return [_event(call, event, mailbox)]
     return []
 
 
