@@ -62,6 +62,7 @@ def test_it_loads_without_skipping_anything(tenant: Tenant) -> None:
     app = tenant.applications[0]
     assert set(app.permissions) == {
         "User.Read.All",
+        "MailboxSettings.Read",
         "Mail.Read",
         "Contacts.Read",
         "Calendars.Read",

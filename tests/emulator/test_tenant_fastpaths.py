@@ -13,7 +13,7 @@ from outlook_emulator.generate import generate_tenant
 from outlook_emulator.tenant import ical, mime
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile
 from outlook_emulator.tenant.icalfast import read_simple
-from outlook_emulator.tenant.mimefast import read_plain
+from outlook_emulator.tenant.mimefast import read_multipart, read_plain
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("OUTLOOK_SHARED_DIR", REPO_ROOT.parent / "shared")) / "corpus"
@@ -52,15 +52,16 @@ def calendar_fields(data: bytes, kind: ical.Kind) -> Any:
     ]
 
 
-def test_plain_messages_read_fast_equal_the_full_parse(
+def test_messages_read_fast_equal_the_full_parse(
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    candidates = files(generated, "*.eml") + files(CORPUS / "mail", "*")
-    plain = [p.read_bytes() for p in candidates if read_plain(p.read_bytes()) is not None]
-    assert len(plain) > 50
-    fast = [message_fields(data) for data in plain]
-    monkeypatch.setattr(mime, "read_plain", lambda data: None)
-    assert [message_fields(data) for data in plain] == fast
+    candidates = [p.read_bytes() for p in files(generated, "*.eml") + files(CORPUS / "mail", "*")]
+    plain = [data for data in candidates if read_plain(data) is not None]
+    multipart = [data for data in candidates if read_multipart(data) is not None]
+    assert len(plain) > 50 and len(multipart) > 20
+    fast = [message_fields(data) for data in plain + multipart]
+    monkeypatch.setattr(mime, "_read_fast", lambda data: None)
+    assert [message_fields(data) for data in plain + multipart] == fast
 
 
 def test_plain_calendars_read_fast_equal_icalendar(
@@ -85,6 +86,10 @@ def test_plain_calendars_read_fast_equal_icalendar(
 
 def test_anything_unusual_goes_to_the_full_parsers() -> None:
     assert read_plain(b"Content-Type: multipart/mixed; boundary=x\n\n--x--\n") is None
+    related = b"Content-Type: multipart/related; boundary=x\n\n--x\n\nhi\n--x--\n"
+    assert read_multipart(related) is None
+    unclosed = b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nhi\n"
+    assert read_multipart(unclosed) is None
     assert read_plain(b"Subject: a\nContent-Type: text/html\n\n<p>x</p>") is None
     assert read_plain(b"no header block at all") is None
     with_zone = b"BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:X\nEND:VTIMEZONE\nEND:VCALENDAR\n"

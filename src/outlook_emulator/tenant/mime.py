@@ -24,7 +24,7 @@ from typing import Literal
 from outlook_emulator.tenant import ids
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile, as_utc, decode_text
 from outlook_emulator.tenant.htmltext import html_to_text
-from outlook_emulator.tenant.mimefast import Headers, read_plain
+from outlook_emulator.tenant.mimefast import Headers, Leaf, read_multipart, read_plain
 from outlook_emulator.tenant.model import Attachment, EmailAddress, Message
 
 Importance = Literal["low", "normal", "high"]
@@ -44,10 +44,9 @@ def parse_message(data: bytes, ctx: ItemContext) -> Message:
     if not data.strip():
         raise UnrepresentableFile("empty file")
     clean = _without_bom(data)
-    plain = read_plain(clean)
-    if plain is not None:
-        hdrs, text = plain
-        parts = _Parts(text=[text])
+    fast = _read_fast(clean)
+    if fast is not None:
+        hdrs, parts = fast
     else:
         mime = _PARSER.parsebytes(clean)
         if not mime.keys():
@@ -55,6 +54,41 @@ def parse_message(data: bytes, ctx: ItemContext) -> Message:
         hdrs, parts = header_map(mime), _Parts()
         _collect(mime, parts)
     return build_message(hdrs, parts, data, ctx.entry_id(0), ctx.path, ctx.folder_id, ctx.file_time)
+
+
+def _read_fast(data: bytes) -> tuple[Headers, _Parts] | None:
+    """Header fields and sorted parts by the fast readers, for the messages they can read."""
+    plain = read_plain(data)
+    if plain is not None:
+        return plain[0], _Parts(text=[plain[1]])
+    tree = read_multipart(data)
+    if tree is None:
+        return None
+    hdrs, units = tree
+    parts = _Parts()
+    for unit in units:
+        if isinstance(unit, Leaf):
+            if not _sort_leaf(unit, parts):
+                return None
+            continue
+        probes = [_Parts() for _ in unit]
+        if not all(_sort_leaf(leaf, probe) for leaf, probe in zip(unit, probes, strict=True)):
+            return None
+        _merge_alternatives(probes, parts)
+    return hdrs, parts
+
+
+def _sort_leaf(leaf: Leaf, parts: _Parts) -> bool:
+    """Files the leaf as _collect would; False when only the full parser can read it."""
+    head = _PARSER.parsebytes(leaf.head)  # the stdlib decides what counts as a file
+    if _is_file(head) or leaf.content_type not in ("text/plain", "text/html"):
+        parts.files.append(_PARSER.parsebytes(leaf.raw))
+        return True
+    text = leaf.text()
+    if text is None:
+        return False
+    (parts.text if leaf.content_type == "text/plain" else parts.html).append(text)
+    return True
 
 
 def _without_bom(data: bytes) -> bytes:
@@ -301,13 +335,17 @@ def _collect(part: MimePart, parts: _Parts) -> None:
 
 
 def _collect_alternative(children: list[MimePart], parts: _Parts) -> None:
-    # Alternatives say the same thing: keep the plainest text and the richest HTML only.
     probes = []
     for child in children:
         probe = _Parts()
         if isinstance(child, MimePart):
             _collect(child, probe)
         probes.append(probe)
+    _merge_alternatives(probes, parts)
+
+
+def _merge_alternatives(probes: list[_Parts], parts: _Parts) -> None:
+    # Alternatives say the same thing: keep the plainest text and the richest HTML only.
     parts.text.extend(next((p.text for p in probes if p.text), []))
     parts.html.extend(next((p.html for p in reversed(probes) if p.html), []))
     for probe in probes:

@@ -169,7 +169,8 @@ def _split_params(head: str) -> list[str]:
 
 def _decode_value(value: str, params: dict[str, list[str]]) -> str:
     encoding = {e.upper() for e in params.get("ENCODING", [])}
-    charset = (params.get("CHARSET") or [None])[0]
+    charsets = params.get("CHARSET")
+    charset = charsets[0] if charsets else None
     if "QUOTED-PRINTABLE" in encoding:
         raw = quopri.decodestring(value.encode("utf-8", errors="surrogateescape"))
         return decode_text(raw, charset or "utf-8")
