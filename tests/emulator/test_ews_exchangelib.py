@@ -101,6 +101,13 @@ Content-Type: text/html; charset=utf-8
 <html><body><p>The <b>numbers</b> are in.</p></body></html>
 --b2--
 --b1
+Content-Type: image/png
+Content-ID: <logo@contoso.example>
+Content-Disposition: inline; filename="logo.png"
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--b1
 Content-Type: text/csv; name="q3.csv"
 Content-Disposition: attachment; filename="q3.csv"
 Content-Transfer-Encoding: base64
@@ -180,6 +187,8 @@ ORGANIZER;CN=Carol:mailto:carol@contoso.example
 ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:alice@contoso.example
 ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:dave@contoso.example
 DESCRIPTION:Bring the drawings.
+ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=agenda.txt:
+ MS4gRHJhd2luZ3MKMi4gQnVkZ2V0Cg==
 END:VEVENT
 BEGIN:VEVENT
 UID:series-1
@@ -229,6 +238,7 @@ STATUS:IN-PROCESS
 PERCENT-COMPLETE:40
 PRIORITY:1
 DESCRIPTION:Two sets of paddles.
+ATTACH;FMTTYPE=text/csv;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=quote.csv:cGFkZGxlLDIK
 END:VTODO
 BEGIN:VTODO
 UID:task-2
@@ -487,10 +497,27 @@ def test_attachments_and_their_content(served: Served) -> None:
     report = account.inbox.get(subject="Quarterly report")
     files = [a for a in report.attachments if isinstance(a, FileAttachment)]
     attached = [a for a in report.attachments if isinstance(a, ItemAttachment)]
-    assert [(f.name, f.content_type) for f in files] == [("q3.csv", "text/csv")]
-    assert files[0].content == b"quarter,revenue\nQ3,42\n"
-    assert files[0].size == len(files[0].content)
+    assert [(f.name, f.content_type) for f in files] == [
+        ("logo.png", "image/png"),
+        ("q3.csv", "text/csv"),
+    ]
+    assert files[1].content == b"quarter,revenue\nQ3,42\n"
+    assert files[1].size == len(files[1].content)
     assert attached and attached[0].item.subject == "Draft numbers"
+    logo = next(a for a in report.attachments if a.name == "logo.png")
+    assert (logo.is_inline, logo.content_id) == (True, "logo@contoso.example")
+    assert logo.content == b"\x89PNG\r\n\x1a\n"
+
+
+def test_attachments_of_events_and_tasks(served: Served) -> None:
+    account = served.account()
+    review = account.calendar.get(subject="Design review")
+    (agenda,) = review.attachments
+    assert (agenda.name, agenda.content_type) == ("agenda.txt", "text/plain")
+    assert agenda.content == b"1. Drawings\n2. Budget\n"
+    paddles = account.tasks.get(subject="Order paddles")
+    assert paddles.has_attachments
+    assert [a.content for a in paddles.attachments] == [b"paddle,2\n"]
 
 
 def test_shared_and_disabled_users_mailboxes_exist(served: Served) -> None:
