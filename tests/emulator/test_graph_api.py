@@ -463,6 +463,30 @@ def test_calendar_view_delta_expands_the_series_in_the_window(graph):
     assert again["value"] == [] and "@odata.deltaLink" in again
 
 
+def test_calendar_view_in_a_time_zone_and_single_event_get(graph):
+    window = {"startDateTime": "2024-01-08T00:00:00", "endDateTime": "2024-01-11T00:00:00"}
+    response = graph.get(f"/users/{ALICE}/calendarView", params=window,
+                         headers={"Prefer": 'outlook.timezone="Europe/Berlin"'})
+    assert response.headers["Preference-Applied"] == 'outlook.timezone="Europe/Berlin"'
+    body = response.json()
+    assert_collection("Calendar.yml", "microsoft.graph.event", body)
+    starts = [(e["subject"], e["start"]) for e in body["value"]]
+    assert starts == [
+        ("Standup", {"dateTime": "2024-01-08T09:00:00.0000000", "timeZone": "Europe/Berlin"}),
+        ("Planning", {"dateTime": "2024-01-10T10:00:00.0000000", "timeZone": "Europe/Berlin"}),
+    ]
+    planning = body["value"][1]
+    single = graph.json(f"/users/{ALICE}/events/{planning['id']}")
+    assert single["isOrganizer"] is True and single["iCalUId"] == "single-1"
+
+
+def test_message_mime_content(graph):
+    message = _numbers_message(graph).json()
+    raw = graph.get(f"/users/{ALICE}/messages/{message['id']}/$value")
+    assert raw.status_code == 200
+    assert b"Subject: Numbers" in raw.content and b"numbers.txt" in raw.content
+
+
 # --- To Do ---------------------------------------------------------------------------------
 
 
