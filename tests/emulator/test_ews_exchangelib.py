@@ -457,6 +457,10 @@ def test_calendar_items_with_recurrence(served: Served) -> None:
     late = items["Stand-up (late)"]
     assert (late.type, late.is_recurring) == ("Exception", True)
     assert late.original_start == datetime(2024, 9, 4, 9, 0, tzinfo=UTC)
+    assert series.first_occurrence.start == datetime(2024, 9, 2, 9, 0, tzinfo=UTC)
+    assert series.last_occurrence.start == datetime(2024, 9, 18, 9, 0, tzinfo=UTC)
+    (modified,) = series.modified_occurrences
+    assert (modified.item_id.id, modified.start) == (late.id, late.start)
     assert items["Company holiday"].is_all_day
 
     birthdays = account.calendar / "Birthdays"

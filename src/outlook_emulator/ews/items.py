@@ -17,12 +17,18 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
 
 from outlook_emulator.ews.context import at_least
-from outlook_emulator.ews.occurrences import OCCURRENCE_MARK
+from outlook_emulator.ews.occurrences import (
+    OCCURRENCE_MARK,
+    is_bounded,
+    make_occurrence,
+    series_starts,
+)
 from outlook_emulator.ews.recurrence import write_recurrence
 from outlook_emulator.ews.shapes import Shape
 from outlook_emulator.ews.soap import T, sub, xml_bool, xml_datetime
@@ -46,6 +52,8 @@ class RenderContext:
     # FindItem and SyncFolderItems return no bodies, attachments or recipient lists
     # (finditem-operation.md and syncfolderitems-operation.md, remarks).
     find: bool = False
+    # The exceptions of a recurring series, by the series master's id.
+    exceptions: Callable[[str], list[Event]] = field(default=lambda master_id: [])
     # The mailbox's owner: the organizer of appointments that name none.
     owner: EmailAddress | None = None
     # The RequestServerVersion: elements introduced later are left out for older clients.
@@ -454,6 +462,49 @@ def _recurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         write_recurrence(el, item.recurrence.rrule, item.start)
 
 
+def _occurrence_info(parent: etree._Element, tag: str, event: Event) -> None:
+    info = sub(parent, T + tag)
+    sub(info, T + "ItemId", Id=event.id, ChangeKey=event.change_key)
+    for name, value in (
+        ("Start", event.start),
+        ("End", event.end or event.start),
+        ("OriginalStart", event.original_start or event.start),
+    ):
+        sub(info, T + name, xml_datetime(value) if value else "")
+
+
+def _series_member(master: Event, start: datetime, ctx: RenderContext) -> Event:
+    """The occurrence of ``master`` originally at ``start``, or the exception replacing it."""
+    for exception in ctx.exceptions(master.id):
+        if exception.original_start and exception.original_start.astimezone(UTC) == start:
+            return exception
+    return make_occurrence(master, start)
+
+
+def _first_occurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if isinstance(item, Event) and item.recurrence and item.start:
+        first = next(iter(series_starts(item, limit=1)), None)
+        if first is not None:
+            _occurrence_info(el, "FirstOccurrence", _series_member(item, first, ctx))
+
+
+def _last_occurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    # A series without COUNT or UNTIL has no last occurrence.
+    if isinstance(item, Event) and item.recurrence and item.start and is_bounded(item):
+        starts = series_starts(item)
+        if starts:
+            _occurrence_info(el, "LastOccurrence", _series_member(item, starts[-1], ctx))
+
+
+def _modified_occurrences(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    if isinstance(item, Event) and item.recurrence:
+        exceptions = ctx.exceptions(item.id)
+        if exceptions:
+            box = sub(el, T + "ModifiedOccurrences")
+            for exception in exceptions:
+                _occurrence_info(box, "Occurrence", exception)
+
+
 def _deleted_occurrences(el: etree._Element, item: Item, ctx: RenderContext) -> None:
     if isinstance(item, Event) and item.recurrence and item.recurrence.exdates:
         box = sub(el, T + "DeletedOccurrences")
@@ -488,6 +539,10 @@ _CALENDAR: list[Field] = [
     Field("calendar:OptionalAttendees", _attendees("OptionalAttendees", "optional"), in_find=False),
     Field("calendar:Resources", _attendees("Resources", "resource"), in_find=False),
     Field("calendar:Recurrence", _recurrence),
+    # Occurrence summaries walk the series: GetItem only, to keep FindItem pages cheap.
+    Field("calendar:FirstOccurrence", _first_occurrence, in_find=False),
+    Field("calendar:LastOccurrence", _last_occurrence, in_find=False),
+    Field("calendar:ModifiedOccurrences", _modified_occurrences, in_find=False),
     Field("calendar:DeletedOccurrences", _deleted_occurrences),
     Field(
         "calendar:IsOnlineMeeting",

@@ -74,3 +74,17 @@ def find_exception(
         ):
             return item
     return None
+
+
+def exceptions_of(mailbox: Mailbox, state: EwsState) -> dict[str, list[Event]]:
+    """The exception items of every recurring series in the mailbox, by master id."""
+    index = _item_index(mailbox, state)
+
+    def build() -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {}
+        for item in index.values():
+            if isinstance(item, Event) and item.series_master_id:
+                out.setdefault(item.series_master_id, []).append(item)
+        return out
+
+    return state.view(("exceptions", mailbox.address, mailbox.seq, len(index)), build)

@@ -47,6 +47,31 @@ def make_occurrence(master: Event, start: datetime) -> Event:
     return occ
 
 
+# Bounded series longer than this are cut short when summarised (a daily series over
+# decades); Exchange itself limits expansion similarly.
+MAX_EXPANSION = 5000
+
+
+def is_bounded(master: Event) -> bool:
+    assert master.recurrence is not None
+    rule = master.recurrence.rrule.upper()
+    return "COUNT=" in rule or "UNTIL=" in rule
+
+
+def series_starts(master: Event, limit: int = MAX_EXPANSION) -> list[datetime]:
+    """The original starts of the series' occurrences, deleted ones left out."""
+    assert master.recurrence is not None and master.start is not None
+    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    excluded = {d.astimezone(UTC) for d in master.recurrence.exdates}
+    out: list[datetime] = []
+    for start in rule:
+        if len(out) >= limit:
+            break
+        if start not in excluded:
+            out.append(start)
+    return out
+
+
 def nth_start(master: Event, index: int) -> datetime | None:
     """The original start of occurrence ``index`` (1-based) of a series, deleted ones included."""
     assert master.recurrence is not None and master.start is not None

@@ -13,7 +13,7 @@ from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.items import RenderContext, owner_of, render_item
-from outlook_emulator.ews.lookup import find_exception, find_item
+from outlook_emulator.ews.lookup import exceptions_of, find_exception, find_item
 from outlook_emulator.ews.occurrences import is_deleted, nth_start, occurrence_id
 from outlook_emulator.ews.shapes import parse_shape
 from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
@@ -27,6 +27,9 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         version=ctx.version,
         owner=owner_of(ctx.mailbox),
     )
+    if ctx.mailbox is not None:
+        exceptions = exceptions_of(ctx.mailbox, state)
+        render.exceptions = lambda master_id: exceptions.get(master_id, [])
     response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
     item_ids = request.find(M + "ItemIds")
