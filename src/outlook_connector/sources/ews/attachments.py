@@ -6,11 +6,11 @@ from functools import partial
 from typing import Any
 
 from exchangelib.attachments import AttachmentId
-from exchangelib.services import GetAttachment
 
 from outlook_connector.sources.base import AttachmentRef, SourceError
 from outlook_connector.sources.ews import mapping
 from outlook_connector.sources.ews.connection import EwsConnection
+from outlook_connector.sources.ews.services import ChunkedGetAttachment
 
 
 def attachment_refs(
@@ -47,7 +47,7 @@ def fetch(connection: EwsConnection, mailbox: str, attachment_id: str, is_item: 
 
     def get() -> list[Any]:
         return list(
-            GetAttachment(account=account).call(
+            ChunkedGetAttachment(account=account).call(
                 items=[AttachmentId(id=attachment_id)],
                 include_mime_content=is_item,
                 body_type="Text" if is_item else None,

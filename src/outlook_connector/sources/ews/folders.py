@@ -17,6 +17,8 @@ from exchangelib.properties import DistinguishedFolderId, FolderId, Mailbox
 from exchangelib.services import FindFolder, GetFolder
 from exchangelib.util import TNS
 
+from outlook_connector.sources.ews.services import ChunkedRead
+
 # The Archive folder has no DistinguishedFolderId in Exchange Server's EWS
 # schema (DistinguishedFolderIdNameType lists archiveroot/archivemsgfolderroot,
 # which are the online archive mailbox, not this folder). Outlook and Exchange
@@ -81,7 +83,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-class GetFolderInfo(GetFolder):
+class GetFolderInfo(ChunkedRead, GetFolder):
     """GetFolder yielding ``FolderInfo`` (or the error of each folder, in request order)."""
 
     def _elems_to_objs(self, elems: Iterable[Any]) -> Iterator[Any]:
@@ -89,7 +91,7 @@ class GetFolderInfo(GetFolder):
             yield elem if isinstance(elem, Exception) else parse_folder(elem)
 
 
-class FindFolderInfo(FindFolder):
+class FindFolderInfo(ChunkedRead, FindFolder):
     """FindFolder below one folder, paged, yielding ``FolderInfo``."""
 
     def find(self, parent: FolderId, depth: str) -> Iterator[FolderInfo]:
