@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from outlook_emulator.graph import bodies, delta, errors, paging
+from outlook_emulator.graph import bodies, delta, errors, paging, timezones
 from outlook_emulator.graph.context import Call, etag, iso
 from outlook_emulator.graph.recipients import email_address, recipient
-from outlook_emulator.graph.recurrence import occurrences, pattern, zone
+from outlook_emulator.graph.recurrence import occurrences, pattern
 from outlook_emulator.tenant.model import EmailAddress, Event, Folder, Mailbox
 
 CALENDARS = "Calendars.Read"
@@ -35,11 +35,11 @@ def occurrence_id(master_id: str, start: datetime) -> str:
 def _when(call: Call, value: datetime | None) -> dict[str, str]:
     """A dateTimeTimeZone in the preferred zone (UTC by default)."""
     name = call.prefs.timezone
-    tz = zone(name)
-    if name and tz is not UTC:
+    tz = timezones.zone(name)
+    if name and tz is not None:
         call.prefs.apply(f'outlook.timezone="{name}"')
-    shown = (value or datetime.now(UTC)).astimezone(tz)
-    label = name if name and tz is not UTC else "UTC"
+    shown = (value or datetime.now(UTC)).astimezone(tz or UTC)
+    label = name if name and tz is not None else "UTC"
     return {"dateTime": shown.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": label}
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from outlook_emulator.graph import timezones
 from outlook_emulator.tenant.model import Event, Recurrence
 
 _DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
@@ -23,13 +23,8 @@ _INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
 
 def zone(name: str | None) -> tzinfo:
-    """The zone named by an IANA name; UTC for anything else (Windows names included)."""
-    if not name or name.upper() == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    """The zone named (IANA or Windows name); UTC for an unknown name."""
+    return timezones.zone(name) or UTC
 
 
 def _parts(rrule: str) -> dict[str, str]:
