@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
 import threading
 import time
 import warnings
@@ -436,11 +438,17 @@ def titles_by_collection(source: EwsSource, mailbox: Mailbox) -> dict[str, set[s
 
 
 @contextmanager
-def in_process(folder: Path, *middleware: Any) -> Iterator[dict[str, Any]]:
-    """The EWS front end alone, over plain HTTP, with the given middleware."""
-    server = EmulatorServer(
-        [EwsApp(load_tenant(tenant.write_tenant(folder)))], middleware=middleware
-    )
+def in_process(
+    folder: Path, *middleware: Any, extra: dict[str, bytes] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The EWS front end alone, over plain HTTP, with the given middleware.
+
+    ``extra`` adds files to Alice's mailbox folder (path relative to it).
+    """
+    tenant.write_tenant(folder)
+    for relative, content in (extra or {}).items():
+        (folder / "mailboxes" / tenant.ALICE / relative).write_bytes(content)
+    server = EmulatorServer([EwsApp(load_tenant(folder))], middleware=middleware)
     server.start()
     try:
         yield {"ews_url": f"{server.base_url}/EWS/Exchange.asmx", "ca_pem": None}
@@ -475,3 +483,21 @@ def test_documents_do_not_depend_on_the_machines_time_zone(
         monkeypatch.undo()
         time.tzset()
     assert expected["Company holiday"]["start_date"] == "2024-09-20T00:00:00Z"
+
+
+def test_a_large_attachment_arrives_intact(tmp_path: Path, make_source: SourceFactory) -> None:
+    payload = os.urandom(3 * 1024 * 1024)
+    mail = (
+        b"From: carol@contoso.example\nTo: alice@contoso.example\nSubject: Big scan\n"
+        b"Date: Mon, 09 Sep 2024 09:00:00 +0000\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nSee scan.\n'
+        b'--b\nContent-Type: application/octet-stream; name="scan.bin"\n'
+        b'Content-Disposition: attachment; filename="scan.bin"\n'
+        b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(payload) + b"--b--\n"
+    )
+    with in_process(tmp_path / "big", extra={"junkemail/scan.eml": mail}) as info:
+        source = make_source(info, ssl_enabled=False)
+        pages = full_sync(source, ALICE, collection(source, ALICE, "mail:junkemail", "Junk Email"))
+        (scan,) = [a for p in pages for a in p.attachments if a.name == "scan.bin"]
+        assert scan.size == len(payload)
+        assert scan.fetch() == payload
