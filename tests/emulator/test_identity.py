@@ -186,6 +186,10 @@ def test_unknown_tenant_is_invalid_request_90002(emulator):
                    "invalid_request", 90002)
     with pytest.raises(ValueError):
         _msal(emulator, SECRET_APP, SECRET, tenant="fabrikam.example")
+    with _client(emulator) as client:
+        config = client.get(
+            f"{emulator['login_url']}/fabrikam.example/v2.0/.well-known/openid-configuration")
+    assert config.status_code == 400 and config.json()["error"] == "invalid_tenant"
 
 
 def test_unsupported_grant_is_70003(emulator):

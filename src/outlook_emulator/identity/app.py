@@ -49,7 +49,10 @@ class IdentityApp:
         assert match is not None
         what = match["what"]
         if not self._known_tenant(match["tenant"]):
-            return errors.error_response(errors.unknown_tenant(match["tenant"]), request)
+            error = errors.unknown_tenant(match["tenant"])
+            if what != "oauth2/v2.0/token":  # the discovery documents name the error so
+                error = errors.AadstsError(error.status, "invalid_tenant", error.code, error.text)
+            return errors.error_response(error, request)
         if what.startswith("v2.0"):
             return Response.json(self.openid_configuration(request.base_url))
         if what.startswith("discovery"):
