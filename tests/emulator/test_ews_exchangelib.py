@@ -460,7 +460,7 @@ def test_calendar_items_with_recurrence(served: Served) -> None:
     assert series.first_occurrence.start == datetime(2024, 9, 2, 9, 0, tzinfo=UTC)
     assert series.last_occurrence.start == datetime(2024, 9, 18, 9, 0, tzinfo=UTC)
     (modified,) = series.modified_occurrences
-    assert (modified.item_id.id, modified.start) == (late.id, late.start)
+    assert (modified.id, modified.start) == (late.id, late.start)
     assert items["Company holiday"].is_all_day
 
     birthdays = account.calendar / "Birthdays"
