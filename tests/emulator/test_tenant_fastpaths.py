@@ -90,6 +90,11 @@ def test_anything_unusual_goes_to_the_full_parsers() -> None:
     assert read_multipart(related) is None
     unclosed = b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nhi\n"
     assert read_multipart(unclosed) is None
+    # A part header block the stdlib ends early (a line that is no field) is read as body there.
+    broken = b"Content-Type: multipart/mixed; boundary=x\n\n--x\nCon\nent-Type: text/plain\n\nhi\n--x--\n"
+    assert read_multipart(broken) is None
+    # A bare CR ends a line for the stdlib parser, so such files are left to it.
+    assert mime._read_fast(b"Subject: a\rb\nFrom: x@example.com\n\nbody\n") is None
     assert read_plain(b"Subject: a\nContent-Type: text/html\n\n<p>x</p>") is None
     assert read_plain(b"no header block at all") is None
     with_zone = b"BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:X\nEND:VTIMEZONE\nEND:VCALENDAR\n"

@@ -58,6 +58,8 @@ def parse_message(data: bytes, ctx: ItemContext) -> Message:
 
 def _read_fast(data: bytes) -> tuple[Headers, _Parts] | None:
     """Header fields and sorted parts by the fast readers, for the messages they can read."""
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a bare CR ends a line for the stdlib parser; leave such files to it
     plain = read_plain(data)
     if plain is not None:
         return plain[0], _Parts(text=[plain[1]])
@@ -80,8 +82,7 @@ def _read_fast(data: bytes) -> tuple[Headers, _Parts] | None:
 
 def _sort_leaf(leaf: Leaf, parts: _Parts) -> bool:
     """Files the leaf as _collect would; False when only the full parser can read it."""
-    head = _PARSER.parsebytes(leaf.head)  # the stdlib decides what counts as a file
-    if _is_file(head) or leaf.content_type not in ("text/plain", "text/html"):
+    if _is_file(leaf.part) or leaf.content_type not in ("text/plain", "text/html"):
         parts.files.append(_PARSER.parsebytes(leaf.raw))
         return True
     text = leaf.text()

@@ -15,6 +15,9 @@ import binascii
 import quopri
 import re
 from dataclasses import dataclass
+from email import policy
+from email.message import Message as MimePart
+from email.parser import BytesParser
 
 from outlook_emulator.tenant.common import decode_text
 
@@ -94,97 +97,89 @@ def _decode(body: bytes, transfer: str) -> bytes | None:
 class Leaf:
     """One non-multipart part of a simple multipart message."""
 
-    headers: Headers
-    head: bytes  # the header block as written
+    part: MimePart  # its header block, read by the stdlib so that types and names match
     body: bytes  # still transfer-encoded
     raw: bytes  # the whole part, for the stdlib to read when it is an attached file
 
     @property
     def content_type(self) -> str:
-        value = (self.headers.get("content-type") or ["text/plain"])[0]
-        return value.split(";", 1)[0].strip().lower()
-
-    @property
-    def transfer(self) -> str:
-        return (self.headers.get("content-transfer-encoding") or [""])[0].strip().lower()
+        return self.part.get_content_type()
 
     def text(self) -> str | None:
         """The decoded text of a text part; None when its encoding is not one we read."""
-        if self.transfer not in _TRANSFER:
+        transfer = str(self.part.get("content-transfer-encoding", "")).strip().lower()
+        if transfer not in _TRANSFER:
             return None
-        payload = _decode(self.body, self.transfer)
+        payload = _decode(self.body, transfer)
         if payload is None:
             return None
-        charset = _CHARSET.search((self.headers.get("content-type") or [""])[0])
-        return decode_text(payload, charset.group(1) if charset else None)
+        try:
+            charset = self.part.get_content_charset()
+        except Exception:  # a malformed parameter list
+            return None
+        return decode_text(payload, charset)
 
 
 # A unit of a multipart/mixed message: a leaf, or the leaves of a multipart/alternative.
 Unit = Leaf | list[Leaf]
-_SIMPLE_LEAVES = ("text/plain", "text/html")
-_BOUNDARY = re.compile(r"""boundary\s*=\s*(?:"([^"]+)"|([^";\s]+))""", re.I)
+_PARSER = BytesParser(policy=policy.compat32)
+_SIMPLE = ("multipart/mixed", "multipart/alternative")
 
 
 def read_multipart(data: bytes) -> tuple[Headers, list[Unit]] | None:
     """The header fields and the units of a simple multipart/mixed or /alternative message."""
     head, body = _split(data)
     hdrs = _fields(head.decode("ascii", errors="surrogateescape")) if head else None
-    if hdrs is None:
+    if head is None or hdrs is None:
         return None
-    kind = _multipart_kind(hdrs)
-    if kind not in ("mixed", "alternative"):
+    top = _header_block(head)
+    if top is None or top.get_content_type() not in _SIMPLE:
         return None
-    leaves = _leaves(hdrs, body)
-    if leaves is None:
+    units = _units(top, body, nested=False)
+    if units is None:
         return None
-    if kind == "alternative":
-        alternatives = [x for x in leaves if isinstance(x, Leaf)]
-        return (hdrs, [alternatives]) if len(alternatives) == len(leaves) else None
-    return hdrs, leaves
+    if top.get_content_type() == "multipart/alternative":
+        leaves = [u for u in units if isinstance(u, Leaf)]
+        return (hdrs, [leaves]) if len(leaves) == len(units) else None
+    return hdrs, units
 
 
-def _multipart_kind(hdrs: Headers) -> str | None:
-    value = (hdrs.get("content-type") or [""])[0]
-    main = value.split(";", 1)[0].strip().lower()
-    if not main.startswith("multipart/") or "*" in value or "=?" in value:
+def _units(parent: MimePart, body: bytes, nested: bool) -> list[Unit] | None:
+    boundary = parent.get_boundary()
+    if not boundary or not boundary.isascii():
         return None
-    return main.removeprefix("multipart/")
-
-
-def _leaves(hdrs: Headers, body: bytes, depth: int = 0) -> list[Unit] | None:
-    match = _BOUNDARY.search((hdrs.get("content-type") or [""])[0])
-    if match is None:
-        return None
-    chunks = _chunks(body, (match.group(1) or match.group(2)).encode("ascii", "surrogateescape"))
+    chunks = _chunks(body, boundary.encode("ascii"))
     if chunks is None:
         return None
     units: list[Unit] = []
     for chunk in chunks:
         head, part_body = _split(chunk)
-        part_hdrs = _fields(head.decode("ascii", errors="surrogateescape")) if head else None
-        if part_hdrs is None or any(
-            "=?" in v or "*" in v
-            for k, vs in part_hdrs.items()
-            if k.startswith("content-")
-            for v in vs
-        ):
-            return None  # encoded or RFC 2231 parameters: the stdlib decodes them
-        kind = _multipart_kind(part_hdrs)
-        if kind is None:
-            leaf = Leaf(part_hdrs, head or b"", part_body, chunk)
-            if leaf.content_type.startswith(("multipart/", "message/")) or (
-                leaf.content_type.startswith("text/") and leaf.content_type not in _SIMPLE_LEAVES
-            ):
-                return None
-            units.append(leaf)
-        elif kind == "alternative" and depth == 0:
-            inner = _leaves(part_hdrs, part_body, depth + 1)
+        if head is None:
+            return None
+        part = _header_block(head)
+        if part is None:
+            return None
+        ctype = part.get_content_type()
+        if ctype == "multipart/alternative" and not nested:
+            inner = _units(part, part_body, nested=True)
             if inner is None or not all(isinstance(x, Leaf) for x in inner):
                 return None
             units.append([x for x in inner if isinstance(x, Leaf)])
+        elif ctype.startswith(("multipart/", "message/")) or (
+            ctype.startswith("text/") and ctype not in ("text/plain", "text/html")
+        ):
+            return None  # nested structure, attached messages, calendars: the full parser
         else:
-            return None
+            units.append(Leaf(part, part_body, chunk))
     return units
+
+
+def _header_block(head: bytes) -> MimePart | None:
+    """The header block as the stdlib reads it; None when it would end the block early (a
+    line that is no field), since the stdlib then reads the rest as body."""
+    part = _PARSER.parsebytes(head)
+    payload = part.get_payload()
+    return part if isinstance(payload, str) and not payload.strip() else None
 
 
 def _chunks(body: bytes, boundary: bytes) -> list[bytes] | None:
