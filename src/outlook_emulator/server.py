@@ -16,6 +16,7 @@ It runs until SIGINT or SIGTERM, then removes the certificate files and exits 0.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import signal
@@ -89,6 +90,9 @@ def command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"outlook-emulator: {exc}", file=sys.stderr)
         return EXIT_BAD_TENANT
+    # The loaded tenant lives as long as the process: keep the garbage collector from
+    # walking its (possibly millions of) objects on every collection while serving.
+    gc.freeze()
     certs = create_server_certificates(args.host)
     try:
         tokens = TokenService(tenant.tenant_id, lifetime=args.token_lifetime)
