@@ -583,3 +583,33 @@ def contact_notes(ews: Ews, version: str) -> str | None:
 def test_elements_newer_than_the_requested_version_are_left_out(ews: Ews) -> None:
     assert contact_notes(ews, "Exchange2013") == "Prefers phone calls."
     assert contact_notes(ews, "Exchange2010_SP1") is None
+
+
+def ntlm_messages(ews: Ews, user: str = USER) -> tuple[object, requests.Response]:
+    import spnego
+
+    client = spnego.client(user, PASSWORD, protocol="ntlm")
+    ews.session.auth = None
+    first = ews.post(GET_INBOX, authorization=f"NTLM {base64.b64encode(client.step()).decode()}")
+    return client, first
+
+
+def test_a_tampered_ntlm_message_is_refused(ews: Ews) -> None:
+    from spnego._ntlm_raw.messages import Authenticate
+
+    client, first = ntlm_messages(ews)
+    challenge = base64.b64decode(first.headers["WWW-Authenticate"].partition(" ")[2])
+    authenticate = Authenticate.unpack(client.step(challenge))
+    assert authenticate.mic is not None  # pyspnego sends a MIC, so the server checks it
+    authenticate.mic = bytes(16)
+    forged = base64.b64encode(authenticate.pack()).decode()
+    assert ews.post(GET_INBOX, authorization=f"NTLM {forged}").status_code == 401
+
+
+def test_an_ntlm_message_for_another_handshake_is_refused(ews: Ews) -> None:
+    client, first = ntlm_messages(ews)
+    challenge = base64.b64decode(first.headers["WWW-Authenticate"].partition(" ")[2])
+    answer = base64.b64encode(client.step(challenge)).decode()
+    assert ews.post(GET_INBOX, authorization=f"NTLM {answer}").status_code == 200
+    # Replayed on the same connection after the handshake completed: no challenge is pending.
+    assert ews.post(GET_INBOX, authorization=f"NTLM {answer}").status_code == 401

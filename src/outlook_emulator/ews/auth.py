@@ -14,8 +14,9 @@ pyspnego's acceptor only looks passwords up in the file named by the
 process-wide ``NTLM_USER_FILE`` environment variable. Two emulators in one
 process (tests do that) would then share, or race on, one credential file.
 We use pyspnego's NTLM message and crypto primitives instead and verify the
-client's NTLMv2 (or, for old clients, NTLMv1) response against the one
-account this emulator knows, so credentials never leave the emulator object.
+client's NTLMv2 response and message integrity code (or, for old clients, the
+NTLMv1 response) against the one account this emulator knows, so credentials
+never leave the emulator object.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ from typing import Any
 from spnego._ntlm_raw.crypto import (
     compute_response_v1,
     compute_response_v2,
+    hmac_md5,
     lmowfv1,
     ntowfv1,
     ntowfv2,
+    rc4k,
 )
 from spnego._ntlm_raw.messages import (
     Authenticate,
+    AvFlags,
     AvId,
     Challenge,
     FileTime,
@@ -125,12 +129,13 @@ class Authenticator:
         message_type = int.from_bytes(raw[8:12], "little") if len(raw) >= 12 else 0
         if message_type == 1:
             connection.pop(_NTLM_USER, None)
-            challenge = self._challenge(raw)
-            connection[_NTLM_STATE] = challenge
-            return AuthResult(user=None, challenge=base64.b64encode(challenge.pack()).decode())
+            challenge = self._challenge(raw).pack()
+            # The exact bytes of both messages go into the MIC of the third one.
+            connection[_NTLM_STATE] = (raw, challenge)
+            return AuthResult(user=None, challenge=base64.b64encode(challenge).decode())
         if message_type == 3:
-            challenge = connection.pop(_NTLM_STATE, None)
-            user = self._verify(raw, challenge) if challenge is not None else None
+            handshake = connection.pop(_NTLM_STATE, None)
+            user = self._verify(raw, *handshake) if handshake is not None else None
             if user is None:
                 connection.pop(_NTLM_USER, None)
             else:
@@ -160,7 +165,7 @@ class Authenticator:
         info[AvId.timestamp] = FileTime.now()
         return Challenge(flags, os.urandom(8), target_name=netbios, target_info=info)
 
-    def _verify(self, raw: bytes, challenge: Challenge) -> str | None:
+    def _verify(self, raw: bytes, negotiate: bytes, challenge: bytes) -> str | None:
         account = self.tenant.service_account
         try:
             auth = Authenticate.unpack(raw)
@@ -171,29 +176,53 @@ class Authenticator:
         name = f"{auth.domain_name}\\{auth.user_name}" if auth.domain_name else auth.user_name
         if not self._is_account(name, account):
             return None
-        expected = self._expected_nt_response(auth, challenge.server_challenge, account.password)
-        if expected is None or not hmac.compare_digest(expected, auth.nt_challenge_response or b""):
-            return None
-        return account.username
-
-    @staticmethod
-    def _expected_nt_response(
-        auth: Authenticate, server_challenge: bytes, password: str
-    ) -> bytes | None:
+        server_challenge = Challenge.unpack(challenge).server_challenge
         response = auth.nt_challenge_response or b""
-        if len(response) > 24:  # NTLMv2: HMAC over the client's blob (MS-NLMP 3.3.2)
-            key = ntowfv2(auth.user_name or "", ntowfv1(password), auth.domain_name)
-            blob = NTClientChallengeV2.unpack(response[16:])
-            nt, _, _ = compute_response_v2(
-                key, server_challenge, blob.challenge_from_client, blob.time_stamp, blob.av_pairs
-            )
-            return nt
-        if len(response) == 24:  # NTLMv1, with or without extended session security
-            client_challenge = b"\x00" * 8
-            if auth.flags & NegotiateFlags.extended_session_security:
-                client_challenge = (auth.lm_challenge_response or b"\x00" * 8)[:8]
-            nt, _, _ = compute_response_v1(
-                auth.flags, ntowfv1(password), lmowfv1(password), server_challenge, client_challenge
-            )
-            return nt
-        return None
+        if len(response) > 24:
+            ok = _verify_v2(auth, raw, negotiate, challenge, server_challenge, account.password)
+        elif len(response) == 24:
+            ok = _verify_v1(auth, server_challenge, account.password)
+        else:
+            ok = False
+        return account.username if ok else None
+
+
+def _verify_v2(
+    auth: Authenticate,
+    raw: bytes,
+    negotiate: bytes,
+    challenge: bytes,
+    server_challenge: bytes,
+    password: str,
+) -> bool:
+    """NTLMv2 (MS-NLMP 3.3.2), and the message integrity code when the client sent one."""
+    response = auth.nt_challenge_response or b""
+    key = ntowfv2(auth.user_name or "", ntowfv1(password), auth.domain_name)
+    blob = NTClientChallengeV2.unpack(response[16:])
+    expected, _, key_exchange_key = compute_response_v2(
+        key, server_challenge, blob.challenge_from_client, blob.time_stamp, blob.av_pairs
+    )
+    if not hmac.compare_digest(expected, response):
+        return False
+    if not blob.av_pairs.get(AvId.flags, 0) & AvFlags.mic:
+        return True
+    session_key = key_exchange_key
+    if auth.flags & NegotiateFlags.key_exch and auth.flags & (
+        NegotiateFlags.sign | NegotiateFlags.seal
+    ):
+        session_key = rc4k(key_exchange_key, auth.encrypted_random_session_key or b"")
+    sent_mic = auth.mic or b""
+    auth.mic = b"\x00" * 16
+    mic = hmac_md5(session_key, negotiate + challenge + auth.pack())
+    return hmac.compare_digest(mic, sent_mic)
+
+
+def _verify_v1(auth: Authenticate, server_challenge: bytes, password: str) -> bool:
+    """NTLMv1, with or without extended session security (MS-NLMP 3.3.1)."""
+    client_challenge = b"\x00" * 8
+    if auth.flags & NegotiateFlags.extended_session_security:
+        client_challenge = (auth.lm_challenge_response or b"\x00" * 8)[:8]
+    expected, _, _ = compute_response_v1(
+        auth.flags, ntowfv1(password), lmowfv1(password), server_challenge, client_challenge
+    )
+    return hmac.compare_digest(expected, auth.nt_challenge_response or b"")
