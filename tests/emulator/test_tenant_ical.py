@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from outlook_emulator.tenant import ical
 from outlook_emulator.tenant.common import ItemContext, UnrepresentableFile
 from outlook_emulator.tenant.ical import parse_calendar
 from outlook_emulator.tenant.model import Event, Task
@@ -139,3 +140,19 @@ def test_not_icalendar_at_all() -> None:
         parse_calendar(b"\x89PNG\r\n\x1a\n", CTX, "calendar")
     with pytest.raises(UnrepresentableFile, match="empty"):
         parse_calendar(b"  \n", CTX, "calendar")
+
+
+@pytest.mark.parametrize("reader", ["fast", "icalendar"])
+def test_a_broken_end_counts_as_absent_on_either_reader(
+    reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if reader == "icalendar":
+        monkeypatch.setattr(ical, "read_simple", lambda data: None)
+    found = only_event(
+        ics(
+            event(
+                "UID:b", "DTSTART:20240110T090000Z", "DTEND:2024011O-garbage", "SUMMARY:Broken end"
+            )
+        )
+    )
+    assert found.start == datetime(2024, 1, 10, 9, 0, tzinfo=UTC) and found.end == found.start

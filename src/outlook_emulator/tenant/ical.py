@@ -141,8 +141,17 @@ def _first(component: Component, name: str) -> Any:
     return prop
 
 
+def _reading(prop: Any) -> Any:
+    """A property's typed value; None for a value that does not parse (icalendar raises an
+    AttributeError subclass, the fast reader a ValueError): a broken value counts as absent."""
+    try:
+        return getattr(prop, "dt", None)
+    except (AttributeError, ValueError, OverflowError):
+        return None
+
+
 def _when(component: Component, name: str) -> datetime | date | None:
-    value = getattr(_first(component, name), "dt", None)
+    value = _reading(_first(component, name))
     return value if isinstance(value, date) else None
 
 
@@ -271,7 +280,7 @@ def _end(component: Component, start: datetime, all_day: bool) -> datetime:
     end = as_utc(_when(component, "DTEND"))
     if end is not None:
         return end
-    duration = getattr(_first(component, "DURATION"), "dt", None)
+    duration = _reading(_first(component, "DURATION"))
     if isinstance(duration, timedelta):
         return start + duration
     return start + timedelta(days=1) if all_day else start
@@ -314,7 +323,7 @@ def _recurrence(component: Component, tzid: str) -> Recurrence | None:
     exdates: list[datetime] = []
     for prop in _listed(component, "EXDATE"):
         for value in getattr(prop, "dts", []):
-            stamp = as_utc(getattr(value, "dt", None))
+            stamp = as_utc(_reading(value))
             if stamp is not None:
                 exdates.append(stamp)
     rule = rules[0].to_ical().decode("utf-8", "replace")

@@ -74,6 +74,8 @@ class SimpleComponent(dict[str, Any]):
 
 def read_simple(data: bytes) -> list[SimpleComponent] | None:
     """The VEVENTs and VTODOs of a plain file; None when icalendar should read it."""
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None  # icalendar keeps a bare CR inside the value; so must we, so leave it
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
