@@ -501,3 +501,18 @@ def test_a_large_attachment_arrives_intact(tmp_path: Path, make_source: SourceFa
         (scan,) = [a for p in pages for a in p.attachments if a.name == "scan.bin"]
         assert scan.size == len(payload)
         assert scan.fetch() == payload
+
+
+def test_debug_logs_never_hold_credentials(
+    tmp_path: Path, make_source: SourceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    basic = base64.b64encode(f"CONTOSO\\{tenant.SERVICE_USER}:{tenant.PASSWORD}".encode())
+    with caplog.at_level(logging.DEBUG):
+        make_source().collections(ALICE)  # NTLM
+        with in_process(tmp_path / "basic", _basic_only) as info:
+            make_source(info, ssl_enabled=False).collections(ALICE)  # Basic
+    logged = caplog.text
+    assert "Request headers" in logged or "request_headers" in logged or "Authorization" in logged
+    assert tenant.PASSWORD not in logged
+    assert basic.decode() not in logged
+    assert "TlRMTVNTUAAD" not in logged  # an NTLM authenticate message

@@ -24,6 +24,7 @@ from exchangelib.transport import get_service_authtype
 from exchangelib.version import EXCHANGE_2013_SP1, Version
 
 from outlook_connector.sources.base import MailboxUnavailable, SourceError
+from outlook_connector.sources.ews import redaction
 from outlook_connector.sources.ews.settings import EwsSettings
 from outlook_connector.sources.ews.transport import (
     BackOffOnThrottling,
@@ -61,6 +62,7 @@ class EwsConnection:
 
     def __init__(self, settings: EwsSettings) -> None:
         self.settings = settings
+        redaction.install()
         try:
             self.endpoint = settings.service_endpoint
             self._tls = tls_context(settings.ssl_enabled, settings.ssl_ca)
