@@ -328,6 +328,7 @@ def test_inbox_messages_with_their_fields(served: Served) -> None:
     assert report.datetime_received == datetime(2024, 9, 3, 10, 15, tzinfo=UTC)
     assert report.message_id == "<report-1@contoso.example>"
     assert "<b>numbers</b>" in report.body
+    assert report.text_body == "The numbers are in."
     assert report.has_attachments
     assert served.validator.checked > 0
 
@@ -446,6 +447,7 @@ def test_calendar_items_with_recurrence(served: Served) -> None:
     assert [a.mailbox.email_address for a in review.optional_attendees] == ["dave@contoso.example"]
     assert review.required_attendees[0].response_type == "Accept"
     assert "Bring the drawings." in review.body
+    assert review.text_body == "Bring the drawings."
 
     series = items["Stand-up"]
     assert series.type == "RecurringMaster"

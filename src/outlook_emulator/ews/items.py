@@ -379,7 +379,26 @@ def _conversation_id(el: etree._Element, item: Item, ctx: RenderContext) -> None
         sub(el, T + "ConversationId", Id=conv)
 
 
-_ITEM_TAIL: list[Field] = [Field("item:ConversationId", _conversation_id, since="Exchange2010")]
+def _plain_text(item: Item) -> str:
+    text, markup = _body_parts(item)
+    return text if text or not markup else html_to_text(markup)
+
+
+def _preview(item: Item) -> str | None:
+    # A short plain-text summary of the body (preview-ex15websvcsotherref.md); Outlook shows 255.
+    text = " ".join(_plain_text(item).split())
+    return text[:255] or None
+
+
+def _text_body(el: etree._Element, item: Item, ctx: RenderContext) -> None:
+    sub(el, T + "TextBody", _plain_text(item), BodyType="Text")
+
+
+_ITEM_TAIL: list[Field] = [
+    Field("item:ConversationId", _conversation_id, since="Exchange2010"),
+    Field("item:Preview", _text("Preview", _preview), since="Exchange2013"),
+    Field("item:TextBody", _text_body, in_find=False, since="Exchange2013"),
+]
 
 
 _MESSAGE: list[Field] = [
