@@ -269,6 +269,20 @@ def test_mail_folders_well_known_names_and_child_folders(graph):
     assert_error(missing.json(), "ErrorItemNotFound")
 
 
+def test_folder_hierarchy_delta(graph):
+    entries, pages = graph.all_pages(f"/users/{ALICE}/mailFolders/delta()",
+                                     headers={"Prefer": "odata.maxpagesize=3"})
+    for page in pages:
+        assert_delta(FUNCTIONS, "/users/{user-id}/mailFolders/microsoft.graph.delta()",
+                     "microsoft.graph.mailFolder", page)
+    names = {f["displayName"] for f in entries}
+    assert {"Inbox", "Projects", "Q3"} <= names and "Contacts" not in names
+    again = graph.json(pages[-1]["@odata.deltaLink"])
+    assert again["value"] == []
+    contact_folders, _ = graph.all_pages(f"/users/{ALICE}/contactFolders/delta")
+    assert contact_folders == []
+
+
 def test_messages_page_with_top_and_skiptoken_newest_first(graph):
     entries, pages = graph.all_pages(f"/users/{ALICE}/mailFolders/inbox/messages?$top=5")
     assert [len(p["value"]) for p in pages] == [5, 5, 5, 5, 3]

@@ -265,7 +265,7 @@ def calendar_view_delta(call: Call, user: str, calendar: str | None = None) -> d
     if fresh:
         begin, end = _window(call)
         extra = {"st": begin.isoformat(), "en": end.isoformat()}
-    state = delta.start_round(call, mailbox, found, extra)
+    state = delta.start_round(call, mailbox, found.id, extra)
     window = (datetime.fromisoformat(state.extra["st"]), datetime.fromisoformat(state.extra["en"]))
     entries = _view_entries(call, mailbox, found, state, window)
     return delta.respond(call, state, entries, f"users('{user}')/calendarView/delta")

@@ -114,6 +114,16 @@ def list_folders(call: Call, user: str) -> dict[str, Any]:
                              lambda f: folder_json(mailbox, f), f"users('{user}')/contactFolders")
 
 
+def folders_delta(call: Call, user: str) -> dict[str, Any]:
+    mailbox, default = _folder(call, user, None)
+    folders = [f for f in mailbox.folders.values()
+               if f.kind == "contacts" and f.id != default.id]
+    return delta.folders_round(
+        call, mailbox, folders, f"{mailbox.root_id}:contactFolders",
+        lambda f: folder_json(mailbox, f), f"users('{user}')/contactFolders/delta",
+    )
+
+
 def get_folder(call: Call, user: str, folder: str) -> dict[str, Any]:
     mailbox, found = _folder(call, user, folder)
     body = folder_json(mailbox, found)
@@ -154,6 +164,7 @@ def get_contact(call: Call, user: str, contact: str, folder: str | None = None) 
 
 ROUTES = [
     ("users/{user}/contactFolders", list_folders),
+    ("users/{user}/contactFolders/delta", folders_delta),
     ("users/{user}/contactFolders/{folder}", get_folder),
     ("users/{user}/contactFolders/{folder}/childFolders", list_child_folders),
     ("users/{user}/contactFolders/{folder}/contacts", list_contacts),

@@ -48,20 +48,24 @@ class RoundState:
                                   "x": self.extra})
 
 
-def start_round(call: Call, mailbox: Mailbox, folder: Folder, extra: dict[str, Any]) -> RoundState:
-    """The state of this request: a new round, or the one its token continues."""
+def start_round(call: Call, mailbox: Mailbox, scope: str, extra: dict[str, Any]) -> RoundState:
+    """The state of this request: a new round, or the one its token continues.
+
+    ``scope`` names what the round is over (a folder id), so that a token is
+    never taken for another collection's.
+    """
     q = call.query
     token = q.skiptoken or q.deltatoken
     if token is None:
-        return RoundState(folder.id, 0, mailbox.seq, [], q.select, extra)
+        return RoundState(scope, 0, mailbox.seq, [], q.select, extra)
     state = call.codec.decode(token)
     kind = "s" if q.skiptoken else "d"
-    if state is None or state.get("k") != kind or state.get("f") != folder.id:
+    if state is None or state.get("k") != kind or state.get("f") != scope:
         raise errors.sync_state_not_found(call.url)
     if kind == "d":
-        return RoundState(folder.id, int(state["s"]), mailbox.seq, [], state.get("sel"),
+        return RoundState(scope, int(state["s"]), mailbox.seq, [], state.get("sel"),
                           state.get("x") or {})
-    return RoundState(folder.id, int(state["s"]), int(state["u"]), list(state["a"]),
+    return RoundState(scope, int(state["s"]), int(state["u"]), list(state["a"]),
                       state.get("sel"), state.get("x") or {})
 
 
@@ -128,7 +132,7 @@ def folder_round(
 ) -> dict[str, Any]:
     """A delta page over the items of one folder, each rendered by ``render``
     (which answers None for items this delta does not report, e.g. contact groups)."""
-    state = start_round(call, mailbox, folder, {"flt": call.query.filter})
+    state = start_round(call, mailbox, folder.id, {"flt": call.query.filter})
     # A $filter of the first request (message delta: receivedDateTime ge ...) rides in the tokens.
     keep = parse_filter(state.extra["flt"]) if state.extra.get("flt") else None
 
@@ -137,5 +141,25 @@ def folder_round(
             obj = removed(item_id) if item is None else render(item)
             if obj is not None and (keep is None or item is None or keep(obj)):
                 yield obj, list(key)
+
+    return respond(call, state, entries(), context)
+
+
+def folders_round(
+    call: Call, mailbox: Mailbox, folders: list[Folder], scope: str,
+    render: Callable[[Folder], dict[str, Any]], context: str,
+) -> dict[str, Any]:
+    """A delta page over a mailbox's folders of one kind ("mailFolder: delta",
+    learn.microsoft.com/graph/api/mailfolder-delta; "contactFolder: delta")."""
+    state = start_round(call, mailbox, scope, {})
+    keys = sorted((f.changed_seq, f.id) for f in folders)
+    by_id = {f.id: f for f in folders}
+    position: SeqKey = (state.since, "\uffff") if not state.position else (
+        int(state.position[0]), str(state.position[1]))
+
+    def entries() -> Iterator[tuple[dict[str, Any], list[Any]]]:
+        for key in keys[after(keys, position):]:
+            if key[0] <= state.upto:
+                yield render(by_id[key[1]]), list(key)
 
     return respond(call, state, entries(), context)

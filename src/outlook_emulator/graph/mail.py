@@ -107,6 +107,16 @@ def list_folders(call: Call, user: str) -> dict[str, Any]:
     )
 
 
+def folders_delta(call: Call, user: str) -> dict[str, Any]:
+    call.require(MAIL)
+    mailbox = call.mailbox(user)
+    folders = [f for f in mailbox.folders.values() if f.kind == "mail" and f.id != mailbox.root_id]
+    return delta.folders_round(
+        call, mailbox, folders, f"{mailbox.root_id}:mailFolders",
+        lambda f: folder_json(call, mailbox, f), f"users('{user}')/mailFolders/delta",
+    )
+
+
 def get_folder(call: Call, user: str, folder: str) -> dict[str, Any]:
     call.require(MAIL)
     mailbox = call.mailbox(user)
@@ -197,6 +207,7 @@ def message_mime(call: Call, user: str, message: str, folder: str | None = None)
 
 ROUTES = [
     ("users/{user}/mailFolders", list_folders),
+    ("users/{user}/mailFolders/delta", folders_delta),
     ("users/{user}/mailFolders/{folder}", get_folder),
     ("users/{user}/mailFolders/{folder}/childFolders", list_child_folders),
     ("users/{user}/mailFolders/{folder}/messages", list_messages),
