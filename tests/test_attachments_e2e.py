@@ -353,22 +353,26 @@ def test_cloud_parents_list_their_attachment_names(cloud: Run) -> None:
     assert "attachment_names" not in cloud.titled(PLAIN_MAIL)
 
 
-@pytest.mark.parametrize(
-    ("file_name", "parent_type", "parent"),
-    [
-        (_named(MAIL_FILES, ".xlsx").name, "Inbox Mails", FORMATS_MAIL),
-        (INLINE.name, "Inbox Mails", FORMATS_MAIL),
-        (_named(EVENT_FILES, ".pdf").name, "Calendar", EVENT),
-        (_named(TASK_FILES, ".odt").name, "Task", TASK),
-    ],
-)
-def test_cloud_file_name_finds_the_parent_and_the_attachment(
-    cloud: Run, file_name: str, parent_type: str, parent: str
-) -> None:
-    result = connector("search", file_name, "--config", str(cloud.config), "--json", check=True)
+FILE_NAMES = [
+    (_named(MAIL_FILES, ".xlsx").name, "Inbox Mails", FORMATS_MAIL),
+    (INLINE.name, "Inbox Mails", FORMATS_MAIL),
+    (_named(EVENT_FILES, ".pdf").name, "Calendar", EVENT),
+    (_named(TASK_FILES, ".odt").name, "Task", TASK),
+]
+
+
+def _finds_parent_and_attachment(run: Run, file_name: str, parent_type: str, parent: str) -> None:
+    result = connector("search", file_name, "--config", str(run.config), "--json", check=True)
     found = {(h["type"], h["title"]) for h in json.loads(result.stdout)}
     assert (parent_type, parent) in found
     assert any(title == file_name for _, title in found)
+
+
+@pytest.mark.parametrize(("file_name", "parent_type", "parent"), FILE_NAMES)
+def test_cloud_file_name_finds_the_parent_and_the_attachment(
+    cloud: Run, file_name: str, parent_type: str, parent: str
+) -> None:
+    _finds_parent_and_attachment(cloud, file_name, parent_type, parent)
 
 
 def test_cloud_inline_image_is_marked_inline_and_has_no_body(cloud: Run) -> None:
@@ -472,6 +476,7 @@ def _comparable(run: Run) -> set[tuple[Any, ...]]:
             d.get("content_type"),
             d.get("is_inline"),
             d.get("parent_title"),
+            d.get("_timestamp"),
             d.get("size") if d.get("content_type") != "message/rfc822" else None,
         )
         for d in run.documents.values()
@@ -486,6 +491,13 @@ def test_server_attachment_documents_equal_the_cloud_ones(cloud: Run, server: Ru
     for doc in server.documents.values():
         if "parent_id" in doc:
             assert server.documents[doc["parent_id"]]["title"] == doc["parent_title"]
+
+
+@pytest.mark.parametrize(("file_name", "parent_type", "parent"), FILE_NAMES)
+def test_server_file_name_finds_the_parent_and_the_attachment(
+    server: Run, file_name: str, parent_type: str, parent: str
+) -> None:
+    _finds_parent_and_attachment(server, file_name, parent_type, parent)
 
 
 def test_server_logs_the_reason_for_damaged_files(server: Run) -> None:
