@@ -229,7 +229,8 @@ def _exception_starts(call: Call, mailbox: Mailbox, folder: Folder) -> dict[str,
                     item.original_start.astimezone(UTC))
         return out
 
-    return call.index.cached(mailbox, folder, "exceptions", build)  # type: ignore[no-any-return]
+    found: dict[str, set[datetime]] = call.index.cached(mailbox, folder, "exceptions", build)
+    return found
 
 
 def instances(

@@ -11,7 +11,7 @@ they are not served here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from outlook_emulator.graph import delta, errors, paging
 from outlook_emulator.graph.context import Call, etag, iso
@@ -139,7 +139,7 @@ def list_child_folders(call: Call, user: str, folder: str) -> dict[str, Any]:
 def list_contacts(call: Call, user: str, folder: str | None = None) -> dict[str, Any]:
     mailbox, found = _folder(call, user, folder)
     contacts = call.index.ordered(mailbox, found, Contact)
-    return paging.collection(call, contacts, lambda i: contact_json(found.items[i]),
+    return paging.collection(call, contacts, lambda i: contact_json(cast(Contact, found.items[i])),
                              f"users('{user}')/contactFolders('{found.id}')/contacts")
 
 

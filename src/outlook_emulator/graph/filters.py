@@ -77,20 +77,18 @@ class _Parser:
         return predicate
 
     def disjunction(self) -> Predicate:
-        left = self.conjunction()
+        terms = [self.conjunction()]
         while (self.peek() or "").lower() == "or":
             self.take()
-            right, first = self.conjunction(), left
-            left = lambda u, a=first, b=right: a(u) or b(u)  # noqa: E731
-        return left
+            terms.append(self.conjunction())
+        return terms[0] if len(terms) == 1 else (lambda u: any(t(u) for t in terms))
 
     def conjunction(self) -> Predicate:
-        left = self.unary()
+        terms = [self.unary()]
         while (self.peek() or "").lower() == "and":
             self.take()
-            right, first = self.unary(), left
-            left = lambda u, a=first, b=right: a(u) and b(u)  # noqa: E731
-        return left
+            terms.append(self.unary())
+        return terms[0] if len(terms) == 1 else (lambda u: all(t(u) for t in terms))
 
     def unary(self) -> Predicate:
         token = (self.peek() or "").lower()

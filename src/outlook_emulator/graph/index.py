@@ -51,7 +51,7 @@ class FolderIndex:
                 items.sort(key=lambda i: (sort_key(i), i.id), reverse=reverse)
             return [i.id for i in items]
 
-        return self._get(mailbox, folder, name, build)  # type: ignore[no-any-return]
+        return self._get(mailbox, folder, name, build)
 
     def by_change(self, mailbox: Mailbox, folder: Folder) -> list[SeqKey]:
         """(changed_seq, id) of every item, ascending."""
@@ -59,13 +59,13 @@ class FolderIndex:
         def build() -> list[SeqKey]:
             return sorted((i.changed_seq, i.id) for i in folder.items.values())
 
-        return self._get(mailbox, folder, "by_change", build)  # type: ignore[no-any-return]
+        return self._get(mailbox, folder, "by_change", build)
 
     def tombstones(self, mailbox: Mailbox, folder: Folder) -> list[SeqKey]:
         def build() -> list[SeqKey]:
             return sorted((t.deleted_seq, t.item_id) for t in folder.tombstones)
 
-        return self._get(mailbox, folder, "tombstones", build)  # type: ignore[no-any-return]
+        return self._get(mailbox, folder, "tombstones", build)
 
 
 def after(keys: list[SeqKey], position: SeqKey) -> int:

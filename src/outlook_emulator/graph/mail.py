@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from outlook_emulator.graph import bodies, delta, errors, paging
@@ -140,7 +140,8 @@ def _newest_first(call: Call, mailbox: Mailbox, folder: Folder) -> list[str]:
 
 
 def _render(call: Call, folder: Folder) -> Any:
-    return lambda item_id: message_json(call, folder.items[item_id])
+    # The ordering holds messages only (index.ordered filters by kind).
+    return lambda item_id: message_json(call, cast(Message, folder.items[item_id]))
 
 
 def list_messages(call: Call, user: str, folder: str) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def list_all_messages(call: Call, user: str) -> dict[str, Any]:
     mailbox = call.mailbox(user)
     messages = [
         m for f in mailbox.folders.values() if f.kind == "mail"
-        for m in (f.items[i] for i in _newest_first(call, mailbox, f))
+        for m in (cast(Message, f.items[i]) for i in _newest_first(call, mailbox, f))
     ]
     messages.sort(key=lambda m: (_received(m), m.id), reverse=True)
     return paging.collection(

@@ -14,7 +14,7 @@ Application access needs Tasks.Read.All.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from outlook_emulator.graph import bodies, delta, errors, paging
 from outlook_emulator.graph.context import Call, etag, iso
@@ -96,7 +96,7 @@ def get_list(call: Call, user: str, list: str) -> dict[str, Any]:  # noqa: A002
 def list_tasks(call: Call, user: str, list: str) -> dict[str, Any]:  # noqa: A002
     mailbox, folder = _list(call, user, list)
     tasks = call.index.ordered(mailbox, folder, Task)
-    return paging.collection(call, tasks, lambda i: task_json(call, folder.items[i]),
+    return paging.collection(call, tasks, lambda i: task_json(call, cast(Task, folder.items[i])),
                              f"users('{user}')/todo/lists('{folder.id}')/tasks")
 
 

@@ -94,9 +94,9 @@ _PURPOSE = {"user": "user", "shared": "shared", "room": "room", "equipment": "eq
 def mailbox_settings(call: Call, user: str) -> dict[str, Any]:
     call.require("MailboxSettings.Read")
     mailbox = call.mailbox(user)
+    archive = mailbox.well_known("archive")
     settings = {
-        "archiveFolder": (mailbox.well_known("archive").id if mailbox.well_known("archive")
-                          else None),
+        "archiveFolder": archive.id if archive else None,
         "timeZone": "UTC",
         "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
         "dateFormat": "yyyy-MM-dd",
