@@ -267,6 +267,19 @@ def write_tenant(root: Path) -> Path:
         (box / name).mkdir(parents=True)
     (box / "inbox" / "report.eml").write_bytes(REPORT)
     (box / "inbox" / "invite.eml").write_bytes(INVITE)
+    (box / "sentitems" / "cancel.eml").write_bytes(
+        INVITE.replace(b"METHOD:REQUEST", b"METHOD:CANCEL").replace(
+            b"method=REQUEST", b"method=CANCEL"
+        )
+    )
+    reply = INVITE.replace(b"METHOD:REQUEST", b"METHOD:REPLY").replace(
+        b"method=REQUEST", b"method=REPLY"
+    )
+    (box / "sentitems" / "reply.eml").write_bytes(
+        reply.replace(
+            b"END:VEVENT", b"ATTENDEE;PARTSTAT=DECLINED:mailto:alice@contoso.example\nEND:VEVENT"
+        )
+    )
     (box / "contacts" / "people.vcf").write_text(CONTACTS, encoding="utf-8")
     (box / "calendar" / "events.ics").write_text(EVENTS, encoding="utf-8")
     (box / "calendar" / "Birthdays" / "birthdays.ics").write_text(BIRTHDAYS, encoding="utf-8")
@@ -338,6 +351,14 @@ def test_meeting_request_is_served_as_one(served: Served) -> None:
     invite = account.inbox.get(subject="Planning meeting")
     assert type(invite).__name__ == "MeetingRequest"
     assert invite.item_class == "IPM.Schedule.Meeting.Request"
+
+
+def test_meeting_cancellations_and_responses(served: Served) -> None:
+    kinds = {(type(m).__name__, m.item_class) for m in served.account().sent.all()}
+    assert kinds == {
+        ("MeetingCancellation", "IPM.Schedule.Meeting.Canceled"),
+        ("MeetingResponse", "IPM.Schedule.Meeting.Resp.Neg"),
+    }
 
 
 def test_folder_tree_walks_every_folder(served: Served) -> None:

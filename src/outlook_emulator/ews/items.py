@@ -6,7 +6,8 @@ table in schema order (the ItemType fields, then the type's own); rendering
 walks the table and writes the fields the shape asks for. Tables follow
 ``message-ex15websvcsotherref.md``, ``calendaritem.md``,
 ``contact-ex15websvcsotherref.md``, ``distributionlist.md``,
-``task-ex15websvcsotherref.md`` and ``itemshape.md`` for the Default shape.
+``task-ex15websvcsotherref.md``; the Default shapes follow "Property sets and
+response shapes in EWS in Exchange".
 """
 
 from __future__ import annotations
@@ -91,11 +92,7 @@ def owner_of(mailbox: Mailbox | None) -> EmailAddress | None:
 
 def element_name(item: Item) -> str:
     if isinstance(item, Message):
-        return (
-            "MeetingRequest"
-            if item.item_class.startswith("IPM.Schedule.Meeting.Request")
-            else "Message"
-        )
+        return _meeting_message(item.item_class) or "Message"
     if isinstance(item, Contact):
         return "Contact"
     if isinstance(item, ContactGroup):
@@ -105,6 +102,22 @@ def element_name(item: Item) -> str:
     if isinstance(item, Task):
         return "Task"
     return "Item"
+
+
+# Meeting messages by item class prefix: the MeetingMessageType family extends MessageType.
+_MEETING_MESSAGES = (
+    ("IPM.Schedule.Meeting.Request", "MeetingRequest"),
+    ("IPM.Schedule.Meeting.Canceled", "MeetingCancellation"),
+    ("IPM.Schedule.Meeting.Resp.", "MeetingResponse"),
+)
+
+
+def _meeting_message(item_class: str) -> str | None:
+    lowered = item_class.lower()
+    for prefix, name in _MEETING_MESSAGES:
+        if lowered.startswith(prefix.lower()):
+            return name
+    return None
 
 
 def item_class(item: Item) -> str:
@@ -717,6 +730,8 @@ _TASK: list[Field] = [
 _TABLES: dict[str, list[Field]] = {
     "Message": _MESSAGE,
     "MeetingRequest": _MESSAGE,
+    "MeetingCancellation": _MESSAGE,
+    "MeetingResponse": _MESSAGE,
     "CalendarItem": _CALENDAR,
     "Contact": _CONTACT,
     "DistributionList": _DISTRIBUTION_LIST,
@@ -747,6 +762,8 @@ _MESSAGE_DEFAULTS = frozenset(
 _DEFAULTS: dict[str, frozenset[str]] = {
     "Message": _MESSAGE_DEFAULTS,
     "MeetingRequest": _MESSAGE_DEFAULTS,
+    "MeetingCancellation": _MESSAGE_DEFAULTS,
+    "MeetingResponse": _MESSAGE_DEFAULTS,
     "CalendarItem": frozenset(
         {
             "item:Subject",
