@@ -14,6 +14,9 @@ from pathlib import Path
 DOMAIN = "contoso.example"
 ALICE = "alice@contoso.example"
 HELPDESK = "helpdesk@contoso.example"  # a shared mailbox
+TENANT_ID = "5f1c7a52-0d1e-4c55-9d3e-2b7a6f1e8a10"
+CLIENT_ID = "0b9d6c1e-3c7e-4c7a-8f3e-0d2c5b9a7e11"  # for reading the same tenant through Graph
+CLIENT_SECRET = "graph-client-secret"
 SERVICE_USER = "svc-search"
 PASSWORD = "another-secret"
 INBOX_BULK = 7  # with the two mails below, more than two pages of three
@@ -247,9 +250,15 @@ def write_tenant(root: Path, *, impersonation: bool = True) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "tenant.toml").write_text(
         f"""\
-tenant_id = "5f1c7a52-0d1e-4c55-9d3e-2b7a6f1e8a10"
+tenant_id = "{TENANT_ID}"
 domain = "{DOMAIN}"
 netbios_name = "CONTOSO"
+
+[[applications]]
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+permissions = ["User.Read.All", "MailboxSettings.Read", "Mail.Read", "Contacts.Read",
+               "Calendars.Read", "Tasks.Read.All"]
 
 [service_account]
 username = "{SERVICE_USER}"

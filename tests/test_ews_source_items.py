@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -105,3 +106,31 @@ def test_read_flag_changes_are_ignored(source: EwsSource) -> None:
         f'<t:ReadFlagChange xmlns:t="{T}"><t:ItemId Id="X1" ChangeKey="C"/><t:IsRead>true</t:IsRead></t:ReadFlagChange>'
     )
     assert SyncPage(account=account)._elem_to_obj(change) is None
+
+
+def _get_item(source: EwsSource, xml: str) -> object:
+    elem = etree.fromstring(xml.encode())
+    return TextGetItem(account=source.connection.account(ALICE.address))._elem_to_obj(elem)
+
+
+def test_attachments_keep_the_servers_order(source: EwsSource) -> None:
+    item = _get_item(
+        source,
+        f'<t:Message xmlns:t="{T}"><t:ItemId Id="M1"/><t:Attachments>'
+        '<t:FileAttachment><t:AttachmentId Id="A1"/><t:Name>q3.csv</t:Name></t:FileAttachment>'
+        '<t:ItemAttachment><t:AttachmentId Id="A2"/><t:Name>fwd.eml</t:Name></t:ItemAttachment>'
+        '<t:FileAttachment><t:AttachmentId Id="A3"/><t:Name>z.txt</t:Name></t:FileAttachment>'
+        "</t:Attachments></t:Message>",
+    )
+    assert [a.name for a in item.attachments] == ["q3.csv", "fwd.eml", "z.txt"]  # type: ignore[attr-defined]
+
+
+def test_task_dates_sent_as_utc_midnight_elsewhere_keep_their_day(source: EwsSource) -> None:
+    task = _get_item(
+        source,
+        f'<t:Task xmlns:t="{T}"><t:ItemId Id="T1"/>'
+        "<t:DueDate>2024-04-30T22:00:00Z</t:DueDate><t:StartDate>2024-04-01T04:00:00Z</t:StartDate>"
+        "</t:Task>",
+    )
+    assert task.due_date == dt.date(2024, 5, 1)  # type: ignore[attr-defined]  # midnight in Berlin
+    assert task.start_date == dt.date(2024, 4, 1)  # type: ignore[attr-defined]  # midnight in New York

@@ -21,7 +21,7 @@ from typing import Any
 
 from exchangelib.errors import MalformedResponseError
 from exchangelib.folders.base import BaseFolder
-from exchangelib.items import CalendarItem, Item, Task
+from exchangelib.items import CalendarItem, Item
 from exchangelib.properties import ItemId
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
 from exchangelib.services.common import EWSAccountService
@@ -150,14 +150,17 @@ class TextGetItem(ChunkedRead, GetItem):
                 item_id=id_elem.get("Id") if id_elem is not None else None,
                 tag=elem.tag.rsplit("}", 1)[-1],
             )
+        # exchangelib empties the element while parsing it: read what is
+        # corrected afterwards first.
+        facts = _RawFacts.read(elem)
         if model is CalendarItem:
             # CalendarItem.from_xml turns all-day starts into dates using the
             # event's time zone, or the machine's when the server sent none.
             # Keep the instants; the mapping converts them without the machine.
-            return super(CalendarItem, CalendarItem).from_xml(elem=elem, account=self.account)
-        item = model.from_xml(elem=elem, account=self.account)
-        if model is Task:
-            _fix_task_dates(item, elem)
+            item = super(CalendarItem, CalendarItem).from_xml(elem=elem, account=self.account)
+        else:
+            item = model.from_xml(elem=elem, account=self.account)
+        facts.apply(item)
         return item
 
 
@@ -165,20 +168,49 @@ class ChunkedGetAttachment(ChunkedRead, GetAttachment):
     """GetAttachment: an attachment's base64 content is read in chunks too."""
 
 
-def _fix_task_dates(task: Any, elem: Any) -> None:
-    """Task start and due dates as the day the user picked.
+@dataclass
+class _RawFacts:
+    """What exchangelib gets wrong about an item, read from its XML.
 
-    EWS stores them as midnight in the user's zone and may send that instant
-    in UTC (``2024-04-30T22:00:00Z`` for 1 May in Berlin); exchangelib then
-    takes the UTC date, a day early. The nearest midnight is the day meant.
+    * Attachments: exchangelib lists attached items before files; the server's
+      order is kept (both sources list them as the server does).
+    * Task start and due dates: EWS stores them as midnight in the user's zone
+      and may send that instant in UTC (``2024-04-30T22:00:00Z`` for 1 May in
+      Berlin); exchangelib then takes the UTC date, a day early. The nearest
+      midnight is the day the user picked.
     """
-    for name, tag in (("start_date", "StartDate"), ("due_date", "DueDate")):
-        raw = elem.find(f"{{{TNS}}}{tag}")
-        if raw is None or not raw.text:
-            continue
-        day = nearest_day(raw.text)
-        if day is not None:
-            setattr(task, name, day)
+
+    attachment_order: dict[str, int]
+    task_dates: dict[str, dt.date]
+
+    @classmethod
+    def read(cls, elem: Any) -> _RawFacts:
+        container = elem.find(f"{{{TNS}}}Attachments")
+        order: dict[str, int] = {}
+        if container is not None:
+            for position, id_elem in enumerate(container.iter(f"{{{TNS}}}AttachmentId")):
+                order.setdefault(id_elem.get("Id"), position)
+        dates: dict[str, dt.date] = {}
+        if elem.tag == f"{{{TNS}}}Task":
+            for name, tag in (("start_date", "StartDate"), ("due_date", "DueDate")):
+                raw = elem.find(f"{{{TNS}}}{tag}")
+                day = nearest_day(raw.text) if raw is not None and raw.text else None
+                if day is not None:
+                    dates[name] = day
+        return cls(order, dates)
+
+    def apply(self, item: Any) -> None:
+        attachments = getattr(item, "attachments", None)
+        if attachments and len(attachments) > 1 and self.attachment_order:
+            last = len(self.attachment_order)
+            item.attachments = sorted(
+                attachments,
+                key=lambda a: self.attachment_order.get(
+                    str(getattr(a.attachment_id, "id", "")), last
+                ),
+            )
+        for name, day in self.task_dates.items():
+            setattr(item, name, day)
 
 
 def nearest_day(text: str) -> dt.date | None:
