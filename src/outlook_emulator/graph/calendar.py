@@ -32,13 +32,16 @@ def occurrence_id(master_id: str, start: datetime) -> str:
     return "AAMkOC" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def _when(call: Call, value: datetime | None) -> dict[str, str]:
-    """A dateTimeTimeZone in the preferred zone (UTC by default)."""
+def _when(call: Call, value: datetime | None, all_day: bool = False) -> dict[str, str]:
+    """A dateTimeTimeZone in the preferred zone (UTC by default).
+
+    All-day events float: they start at midnight in whichever zone they are shown.
+    """
     name = call.prefs.timezone
     tz = timezones.zone(name)
     if name and tz is not None:
         call.prefs.apply(f'outlook.timezone="{name}"')
-    shown = (value or datetime.now(UTC)).astimezone(tz or UTC)
+    shown = (value or datetime.now(UTC)).astimezone(UTC if all_day else tz or UTC)
     label = name if name and tz is not None else "UTC"
     return {"dateTime": shown.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": label}
 
@@ -107,8 +110,8 @@ def event_json(
         "hideAttendees": False,
         "responseStatus": response_status,
         "body": bodies.body(event.body_text, event.body_html, call.prefs),
-        "start": _when(call, begin),
-        "end": _when(call, (begin or datetime.now(UTC)) + duration),
+        "start": _when(call, begin, event.is_all_day),
+        "end": _when(call, (begin or datetime.now(UTC)) + duration, event.is_all_day),
         "location": _location(event.location),
         "locations": [_location(event.location)] if event.location else [],
         "recurrence": (pattern(event, event.recurrence)
