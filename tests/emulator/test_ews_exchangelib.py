@@ -477,18 +477,39 @@ def test_calendar_items_with_recurrence(served: Served) -> None:
     assert [d for d in pattern.weekdays] == [1, 3]
     assert series.recurrence.boundary.number == 6
     assert series.organizer.email_address == ALICE  # no ORGANIZER: the mailbox owner's own
-    late = items["Stand-up (late)"]
-    assert (late.type, late.is_recurring) == ("Exception", True)
-    assert late.original_start == datetime(2024, 9, 4, 9, 0, tzinfo=UTC)
     assert series.first_occurrence.start == datetime(2024, 9, 2, 9, 0, tzinfo=UTC)
     assert series.last_occurrence.start == datetime(2024, 9, 18, 9, 0, tzinfo=UTC)
+    # Exceptions live inside their series: listed as modified occurrences, fetched by id.
+    assert "Stand-up (late)" not in items
     (modified,) = series.modified_occurrences
-    assert (modified.id, modified.start) == (late.id, late.start)
+    (late,) = account.fetch(ids=[(modified.id, modified.changekey)])
+    assert (late.subject, late.type, late.is_recurring) == ("Stand-up (late)", "Exception", True)
+    assert late.original_start == datetime(2024, 9, 4, 9, 0, tzinfo=UTC)
+    assert late.start == modified.start == datetime(2024, 9, 4, 10, 0, tzinfo=UTC)
     assert items["Company holiday"].is_all_day
 
     birthdays = account.calendar / "Birthdays"
     (birthday,) = birthdays.all()
     assert type(birthday.recurrence.pattern).__name__ == "AbsoluteYearlyPattern"
+
+
+def test_a_changed_exception_syncs_as_its_series(served: Served, tenant: Tenant) -> None:
+    calendar = served.account().calendar
+    first = list(calendar.sync_items(only_fields=["subject"]))
+    assert sorted(item.subject for _, item in first) == [
+        "Company holiday",
+        "Design review",
+        "Stand-up",
+    ]
+    state = calendar.item_sync_state
+    changed = EVENTS.replace("SUMMARY:Stand-up (late)", "SUMMARY:Stand-up (later)")
+    put_file(tenant, ALICE, "calendar/events.ics", changed.encode())
+    try:
+        second = list(calendar.sync_items(sync_state=state, only_fields=["subject"]))
+        assert ("update", "Stand-up") in {(change, item.subject) for change, item in second}
+        assert all(item.subject != "Stand-up (later)" for _, item in second)
+    finally:
+        put_file(tenant, ALICE, "calendar/events.ics", EVENTS.encode())
 
 
 def test_calendar_view_expands_occurrences(served: Served) -> None:

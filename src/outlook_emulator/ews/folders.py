@@ -18,7 +18,7 @@ from outlook_emulator.ews.context import EwsContext, at_least
 from outlook_emulator.ews.shapes import Shape
 from outlook_emulator.ews.soap import EwsError, T, sub, xml_bool
 from outlook_emulator.tenant import ids
-from outlook_emulator.tenant.model import Folder, Mailbox, Message
+from outlook_emulator.tenant.model import Event, Folder, Item, Mailbox, Message
 
 ROOT_PATH = "\x00root"  # not a path a tenant folder can have
 
@@ -149,7 +149,7 @@ def render_folder(
         sub(el, T + "DisplayName", folder.display_name if folder else "Root")
     # Default folder properties: "Property sets and response shapes in EWS in Exchange", Table 2.
     if wants("folder:TotalCount", tag != "CalendarFolder", True):
-        sub(el, T + "TotalCount", str(len(folder.items) if folder else 0))
+        sub(el, T + "TotalCount", str(_total(folder)))
     if wants("folder:ChildFolderCount", True, True):
         sub(el, T + "ChildFolderCount", str(len(ref.children())))
     if wants("folder:EffectiveRights", False, True):
@@ -178,12 +178,36 @@ def _effective_rights(parent: etree._Element) -> None:
         sub(rights, T + tag, xml_bool(value))
 
 
+def _total(folder: Folder | None) -> int:
+    if folder is None:
+        return 0
+    return len(folder_items(folder)) if folder.kind == "calendar" else len(folder.items)
+
+
 def _unread(folder: Folder | None) -> int:
     if folder is None or folder.kind != "mail":
         return 0
     return sum(
         1 for item in folder.items.values() if isinstance(item, Message) and not item.is_read
     )
+
+
+def is_exception(item: Item) -> bool:
+    """An occurrence of a series that was changed: stored with the series, not as a folder item.
+
+    Exchange keeps exceptions inside their recurring master; FindItem without a
+    CalendarView and SyncFolderItems list "single calendar items and recurring
+    master calendar items" only (calendarview.md, remarks).
+    """
+    return isinstance(item, Event) and bool(item.series_master_id)
+
+
+def folder_items(folder: Folder) -> list[Item]:
+    """The items a folder lists: all of them, but for calendar exceptions."""
+    items = list(folder.items.values())
+    if folder.kind == "calendar":
+        return [item for item in items if not is_exception(item)]
+    return items
 
 
 def walk(ref: FolderRef, deep: bool) -> list[FolderRef]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.folders import FolderRef, resolve
+from outlook_emulator.ews.folders import FolderRef, folder_items, resolve
 from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.occurrences import calendar_view
 from outlook_emulator.ews.paging import FIND_COUNT_LIMIT, parse_indexed_view
@@ -100,7 +100,7 @@ def _view(ref: FolderRef, request: etree._Element, traversal: str, state: EwsSta
 
     def build() -> list[Item]:
         predicate = parse_restriction(restriction_el)
-        items = list(folder.items.values())
+        items = folder_items(folder)
         if predicate is not None:
             items = [item for item in items if predicate(item)]
         return sort_items(items, sort_spec) if sort_spec else items

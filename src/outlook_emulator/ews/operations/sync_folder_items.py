@@ -5,7 +5,8 @@ Implements ``syncfolderitems-operation.md`` (with ``maxchangesreturned.md``,
 EWS in Exchange"): up to ``MaxChangesReturned`` (1–512) Create, Update and
 Delete changes in change order, a new ``SyncState`` and
 ``IncludesLastItemInRange``. Like FindItem it returns no bodies or
-attachments. Each folder's change list is built once per mailbox change
+attachments, and a changed exception of a recurring series shows up as an
+update of the series master, where Exchange stores it. Each folder's change list is built once per mailbox change
 and paged with a binary search, so a page costs its own size.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.folders import resolve
+from outlook_emulator.ews.folders import is_exception, resolve
 from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.shapes import parse_shape
 from outlook_emulator.ews.soap import (
@@ -32,7 +33,7 @@ from outlook_emulator.ews.soap import (
 )
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.ews.syncstate import SyncState, decode
-from outlook_emulator.tenant.model import Folder, Item
+from outlook_emulator.tenant.model import Event, Folder, Item
 
 MAX_CHANGES = 512
 
@@ -103,7 +104,15 @@ def _max_changes(el: etree._Element | None) -> int:
 def _changes(folder: Folder, mailbox: str, seq: int, state: EwsState) -> list[_Change]:
     def build() -> list[_Change]:
         changed, gone = folder.changes_since(0)
-        out = [_Change(i.changed_seq, i.id, i) for i in changed]
+        latest: dict[str, _Change] = {}
+        for item in changed:
+            target = _listed_item(folder, item)
+            if target is not None:
+                # A changed exception is a change of its series: the later change wins.
+                known = latest.get(target.id)
+                if known is None or known.seq < item.changed_seq:
+                    latest[target.id] = _Change(item.changed_seq, target.id, target)
+        out = list(latest.values())
         out.extend(_Change(t.deleted_seq, t.item_id, None) for t in gone)
         out.sort(key=lambda c: c.seq)
         state.note_items((i.id, i.changed_seq) for i in changed)
@@ -111,6 +120,14 @@ def _changes(folder: Folder, mailbox: str, seq: int, state: EwsState) -> list[_C
 
     key = ("sync", mailbox, folder.id, seq, len(folder.items), len(folder.tombstones))
     return state.view(key, build)
+
+
+def _listed_item(folder: Folder, item: Item) -> Item | None:
+    """The folder item a change shows up as: exceptions as their series master."""
+    if not is_exception(item):
+        return item
+    assert isinstance(item, Event) and item.series_master_id
+    return folder.items.get(item.series_master_id)
 
 
 def _page(
