@@ -27,6 +27,7 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_connector.sources.ews.settings import Password
 from outlook_connector.sources.graph import GraphSettings, GraphSource
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.faults import FaultInjector, FaultRates
@@ -50,20 +51,16 @@ SourceFactory = Callable[..., EwsSource]
 
 
 def _settings(info: dict[str, Any], **overrides: Any) -> EwsSettings:
-    from outlook_connector.sources.ews.settings import _Password
-
     values: dict[str, Any] = {
         "exchange_server": info["ews_url"],
         "username": tenant.SERVICE_USER,
-        "password": _Password(tenant.PASSWORD),
+        "password": tenant.PASSWORD,
         "domain": tenant.DOMAIN,
         "ssl_enabled": True,
         "ssl_ca": info["ca_pem"],
         "mailboxes": (tenant.ALICE, tenant.HELPDESK),
         "page_size": 100,
     }
-    if "password" in overrides:
-        overrides["password"] = _Password(overrides["password"])
     values.update(overrides)
     return EwsSettings(**values)
 
@@ -539,7 +536,7 @@ def test_documents_equal_those_of_the_graph_source(
         GraphSettings(
             tenant_id=tenant.TENANT_ID,
             client_id=tenant.CLIENT_ID,
-            client_secret=tenant.CLIENT_SECRET,
+            client_secret=Password(tenant.CLIENT_SECRET),
             graph_url=emulator["graph_url"],
             login_url=emulator["login_url"],
             ssl_ca=emulator["ca_pem"],

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from outlook_connector.sources.base import SourceError
 from outlook_connector.sources.ews import EwsSettings, EwsSource
-from outlook_connector.sources.ews.settings import _Password
 from tests.directory_fixtures import SHARED, Directory, expected_mailboxes, slapd_directory
 
 __all__ = ["slapd_directory"]  # a fixture, imported for pytest
 
 
-def source_for(d: Directory, password: str | None = None, **overrides: object) -> EwsSource:
+def source_for(d: Directory, password: str | None = None, **overrides: Any) -> EwsSource:
     settings = EwsSettings(
         # Nothing listens there: these tests never reach Exchange.
         exchange_server="127.0.0.1:9",
         username=d.bind_user,
-        password=_Password(password or d.password),
+        password=password or d.password,
         domain=d.domain,
         active_directory_server=d.url,
         max_retry_wait=0.5,

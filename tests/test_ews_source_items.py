@@ -14,7 +14,6 @@ from lxml import etree
 from outlook_connector.sources.base import Collection, Mailbox, Page
 from outlook_connector.sources.ews import EwsSettings, EwsSource
 from outlook_connector.sources.ews.services import SyncPage, TextGetItem, UnknownItem
-from outlook_connector.sources.ews.settings import _Password
 
 ALICE = Mailbox("alice@contoso.example")
 INBOX = Collection("mail:inbox", "Inbox Mails", "Inbox", "F1")
@@ -29,7 +28,7 @@ def source() -> Iterator[EwsSource]:
         EwsSettings(
             exchange_server="127.0.0.1:9",
             username="svc",
-            password=_Password("x"),
+            password="x",
             domain="contoso.example",
             ssl_enabled=True,
         )

@@ -73,7 +73,7 @@ def test_from_config_reads_the_shared_configuration() -> None:
     settings = EwsSettings.from_config(_Config(mailboxes=[" Alice@Contoso.example ", ""]))
     assert settings.service_endpoint == "https://mail.contoso.example/EWS/Exchange.asmx"
     assert settings.ntlm_username == "CONTOSO\\svc-search"
-    assert settings.password.reveal() == "s3cret-value"
+    assert settings.secret == "s3cret-value"
     assert settings.mailboxes == ("alice@contoso.example",)
     assert settings.sync_page_size == 512  # SyncFolderItems' limit
     assert settings.ssl_enabled is True
@@ -97,3 +97,9 @@ def test_an_unusable_ssl_ca_is_a_clear_error() -> None:
     settings = EwsSettings.from_config(_Config(ssl_ca="not a certificate"))
     with pytest.raises(SourceError, match="ssl_ca does not hold a usable PEM certificate"):
         EwsSource(settings)
+
+
+def test_a_plain_password_is_wrapped() -> None:
+    settings = EwsSettings(exchange_server="mail.example", username="svc", password="pw-123")
+    assert settings.secret == "pw-123"
+    assert "pw-123" not in repr(settings)

@@ -83,7 +83,7 @@ class EwsConnection:
                 self._config = Configuration(
                     service_endpoint=self.endpoint,
                     credentials=ScopedCredentials(
-                        self.settings.ntlm_username, self.settings.password.reveal()
+                        self.settings.ntlm_username, self.settings.secret
                     ),
                     auth_type=NTLM,
                     # Exchange 2013 SP1 and every later version accept this

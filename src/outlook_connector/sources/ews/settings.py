@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ EWS_PATH = "/EWS/Exchange.asmx"
 MAX_SYNC_PAGE = 512
 
 
-class _Password:
+class Password:
     """Holds the password so that no repr, log line or traceback can show it."""
 
     __slots__ = ("_value",)
@@ -31,7 +31,7 @@ class _Password:
 class EwsSettings:
     exchange_server: str  # host, host:port or a full EWS URL
     username: str
-    password: _Password = field(repr=True)
+    password: Password | str  # a plain string is wrapped on creation
     domain: str = ""
     active_directory_server: str = ""
     ssl_enabled: bool = False
@@ -47,6 +47,10 @@ class EwsSettings:
     # The first wait after a failure the server gave no wait for (doubles each time).
     retry_wait: float = 10.0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.password, str):
+            object.__setattr__(self, "password", Password(self.password))
+
     @classmethod
     def from_config(cls, config: Any) -> EwsSettings:
         """Read the attributes of the connector's configuration object."""
@@ -57,7 +61,7 @@ class EwsSettings:
         return cls(
             exchange_server=getattr(config, "exchange_server", None) or "",
             username=getattr(config, "username", None) or "",
-            password=_Password(str(raw)),
+            password=Password(str(raw)),
             domain=getattr(config, "domain", None) or "",
             active_directory_server=getattr(config, "active_directory_server", None) or "",
             ssl_enabled=bool(getattr(config, "ssl_enabled", False)),
@@ -70,6 +74,12 @@ class EwsSettings:
             page_size=int(getattr(config, "page_size", 100) or 100),
             netbios_domain=getattr(config, "netbios_domain", None),
         )
+
+    @property
+    def secret(self) -> str:
+        """The password itself, for the one place that sends it."""
+        password = self.password
+        return password.reveal() if isinstance(password, Password) else password
 
     @property
     def service_endpoint(self) -> str:

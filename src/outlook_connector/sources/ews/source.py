@@ -104,7 +104,7 @@ class EwsSource:
             yield from list_directory_users(
                 s.active_directory_server,
                 s.username,
-                s.password.reveal(),
+                s.secret,
                 s.domain,
                 ssl_enabled=s.ssl_enabled,
                 ssl_ca=s.ssl_ca,
