@@ -11,7 +11,7 @@ from outlook_connector.extraction.model import (
     ExtractionResult,
     NestedAttachment,
 )
-from outlook_connector.extraction.policy import is_extractable
+from outlook_connector.extraction.policy import is_extractable, skip_reason
 from outlook_connector.extraction.pool import Extractor
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "Extractor",
     "NestedAttachment",
     "is_extractable",
+    "skip_reason",
 ]

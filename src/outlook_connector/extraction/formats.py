@@ -29,7 +29,7 @@ _ODF = "application/vnd.oasis.opendocument."
 def _unsupported(name: str, label: str, reason: str, extensions: tuple[str, ...],
                  content_types: tuple[str, ...] = (), family: str | None = None) -> FormatSpec:
     return FormatSpec(name, label, partial(binary.unsupported, reason), extensions,
-                      content_types, family, extractable=False)
+                      content_types, family, extractable=False, unsupported_reason=reason)
 
 
 def _builtin_specs() -> list[FormatSpec]:
@@ -87,7 +87,8 @@ def _builtin_specs() -> list[FormatSpec]:
         FormatSpec("image", "image", binary.extract_image,
                    ("png", "jpg", "jpeg", "gif", "tif", "tiff", "bmp", "webp", "ico", "heic"),
                    ("image/png", "image/jpeg", "image/gif", "image/tiff", "image/bmp",
-                    "image/webp"), family="image", extractable=False),
+                    "image/webp"), family="image", extractable=False,
+                   unsupported_reason="images have no text (images are not OCRed)"),
         _unsupported("doc", "legacy Word document (.doc)", "legacy Word .doc is not supported",
                      ("doc", "dot"), ("application/msword",), family="ole"),
         _unsupported("ppt", "legacy PowerPoint presentation (.ppt)",

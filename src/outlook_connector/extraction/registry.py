@@ -28,6 +28,8 @@ class FormatSpec:
     family: str | None = None  # magic-byte family ("zip", "ole", ...) the files share
     resolver: Resolver | None = None  # containers: names a more specific format
     extractable: bool = True  # False: known to give no text, not worth downloading
+    # Why such a format gives no text, said without looking at the file.
+    unsupported_reason: str | None = None
 
 
 def normalise_content_type(content_type: str | None) -> str | None:

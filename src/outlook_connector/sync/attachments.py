@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from outlook_connector.documents import attachment_document
-from outlook_connector.extraction import ExtractionLimits, Extractor, is_extractable
+from outlook_connector.extraction import ExtractionLimits, Extractor, is_extractable, skip_reason
 from outlook_connector.sources.base import AttachmentRef
 
 log = logging.getLogger(__name__)
@@ -60,15 +60,16 @@ class AttachmentIndexer:
     def _extract(self, ref: AttachmentRef) -> tuple[str | None, str | None, list[Document]]:
         if self.extractor is None:
             return None, None, []
-        if ref.size is not None and ref.size > self.limits.max_attachment_size:
-            return (
-                None,
-                f"larger than max_attachment_size ({self.limits.max_attachment_size} bytes)",
-                [],
-            )
-        if not is_extractable(ref.name, ref.content_type, ref.size, self.limits):
-            return None, None, []
         where = f"attachment '{ref.name}' of '{ref.parent_title or ref.parent_id}' in {ref.mailbox}"
+        reason = skip_reason(ref.name, ref.content_type, ref.size, self.limits)
+        if reason is not None:
+            # Not downloaded at all: the reason is known from the name, type and size.
+            # Pictures and other binaries are expected; a size cut is worth a warning.
+            oversized = ref.size is not None and ref.size > self.limits.max_attachment_size
+            log.log(
+                logging.WARNING if oversized else logging.INFO, "%s: no text: %s", where, reason
+            )
+            return None, reason, []
         try:
             data = ref.fetch()
         except Exception as exc:  # a download failure costs this body only
