@@ -490,6 +490,14 @@ def test_calendar_view_in_a_time_zone_and_single_event_get(graph):
         ("Planning", {"dateTime": "2024-01-10T10:00:00.0000000", "timeZone": "Europe/Berlin"}),
     ]
     planning = body["value"][1]
+    standup = body["value"][0]["seriesMasterId"]
+    series = graph.json(f"/users/{ALICE}/events/{standup}/instances", params={
+        "startDateTime": "2024-01-01T00:00:00Z", "endDateTime": "2024-03-01T00:00:00Z"})
+    assert_collection("Calendar.yml", "microsoft.graph.event", series)
+    assert [(e["start"]["dateTime"][:13], e["type"]) for e in series["value"]] == [
+        ("2024-01-01T08", "occurrence"), ("2024-01-08T08", "occurrence"),
+        ("2024-01-22T09", "exception"), ("2024-01-29T08", "occurrence"),
+        ("2024-02-05T08", "occurrence")]
     single = graph.json(f"/users/{ALICE}/events/{planning['id']}")
     assert single["isOrganizer"] is True and single["iCalUId"] == "single-1"
 

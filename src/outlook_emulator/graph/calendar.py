@@ -262,6 +262,27 @@ def calendar_view(call: Call, user: str, calendar: str | None = None) -> dict[st
                              f"users('{user}')/calendars('{found.id}')/calendarView")
 
 
+def list_instances(call: Call, user: str, event: str, calendar: str | None = None
+                   ) -> dict[str, Any]:
+    """``GET .../events/{id}/instances``: the occurrences and exceptions of a series
+    in a window ("List instances", learn.microsoft.com/graph/api/event-list-instances)."""
+    call.require(CALENDARS)
+    mailbox = call.mailbox(user)
+    hit = mailbox.find_item(event)
+    if hit is None or not isinstance(hit[1], Event) or (calendar and hit[0].id != calendar):
+        raise errors.item_not_found()
+    folder, master = hit[0], hit[1]
+    window = _window(call)
+    shown = instances(call, mailbox, folder, master, window) if master.recurrence else []
+    if master.recurrence:
+        for item in folder.items.values():
+            if isinstance(item, Event) and item.series_master_id == master.id:
+                shown += instances(call, mailbox, folder, item, window)
+    shown.sort(key=lambda e: (e["start"]["dateTime"], e["id"]))
+    return paging.collection(call, shown, lambda e: e,
+                             f"users('{user}')/events('{master.id}')/instances")
+
+
 def calendar_view_delta(call: Call, user: str, calendar: str | None = None) -> dict[str, Any]:
     mailbox, found = _calendar(call, user, calendar)
     fresh = call.query.skiptoken is None and call.query.deltatoken is None
@@ -301,8 +322,10 @@ ROUTES = [
     ("users/{user}/calendar/events", list_events),
     ("users/{user}/calendars/{calendar}/events", list_events),
     ("users/{user}/calendars/{calendar}/events/{event}", get_event),
+    ("users/{user}/calendars/{calendar}/events/{event}/instances", list_instances),
     ("users/{user}/events", list_events),
     ("users/{user}/events/{event}", get_event),
+    ("users/{user}/events/{event}/instances", list_instances),
     ("users/{user}/calendarView", calendar_view),
     ("users/{user}/calendarView/delta", calendar_view_delta),
     ("users/{user}/calendar/calendarView", calendar_view),
