@@ -313,8 +313,15 @@ def test_configured_mailboxes_are_exactly_those(make_source: SourceFactory) -> N
 
 
 def test_a_mailbox_that_does_not_exist_is_unavailable(make_source: SourceFactory) -> None:
+    source = make_source(mailboxes=("nobody@contoso.example",))
     with pytest.raises(MailboxUnavailable, match="nobody@contoso.example"):
-        make_source().collections(Mailbox("nobody@contoso.example"))
+        source.collections(Mailbox("nobody@contoso.example"))
+    with pytest.raises(MailboxUnavailable, match="nobody@contoso.example"):
+        list(source.changes(Mailbox("nobody@contoso.example"), source.collections(ALICE)[0], None))
+    lines = {r.name: r for r in source.check()}
+    assert lines["EWS sign-in"].ok
+    assert not lines["EWS impersonation"].ok
+    assert "ErrorNonExistentMailbox" in lines["EWS impersonation"].detail
 
 
 def test_impersonation_denied_makes_the_mailbox_unavailable(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from outlook_connector.sources.base import CheckResult, MailboxUnavailable, SourceError
 from outlook_connector.sources.ews import folders
+from outlook_connector.sources.ews.connection import MAILBOX_ERRORS
 
 if TYPE_CHECKING:
     from outlook_connector.sources.ews.source import EwsSource
@@ -59,8 +60,8 @@ def _mailbox(source: EwsSource, address: str) -> list[CheckResult]:
             lambda: folders.get_distinguished(account, ["inbox"]), address
         )
         inbox = found.get("inbox")
-        if isinstance(inbox, Exception):
-            raise inbox
+        if isinstance(inbox, MAILBOX_ERRORS):
+            raise MailboxUnavailable(f"mailbox {address}: {type(inbox).__name__}: {inbox}")
     except MailboxUnavailable as exc:
         return [
             CheckResult(SIGN_IN, True, f"signed in as {who}"),
@@ -73,13 +74,13 @@ def _mailbox(source: EwsSource, address: str) -> list[CheckResult]:
             CheckResult(IMPERSONATION, False, "not run"),
             CheckResult(MAILBOX, False, "not run"),
         ]
-    except Exception as exc:  # a folder-level error: the mailbox answered
+    if not isinstance(inbox, folders.FolderInfo):  # the mailbox answered, its inbox did not
         return [
             CheckResult(SIGN_IN, True, f"signed in as {who}"),
             CheckResult(IMPERSONATION, True, f"acting as {address}"),
-            CheckResult(MAILBOX, False, f"{address}: inbox not readable: {exc}"),
+            CheckResult(MAILBOX, False, f"{address}: inbox not readable: {inbox}"),
         ]
-    count = inbox.total_count if isinstance(inbox, folders.FolderInfo) else None
+    count = inbox.total_count
     return [
         CheckResult(SIGN_IN, True, f"signed in as {who}"),
         CheckResult(IMPERSONATION, True, f"acting as {address}"),
