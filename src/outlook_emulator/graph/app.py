@@ -68,7 +68,7 @@ class GraphApp:
             token = self._authenticate(request)
         except TokenRejected as exc:
             return errors.error_response(_unauthenticated(str(exc)), request)
-        if normalise(request.path) == f"{PREFIX}/$batch":
+        if normalise(request.path).lower() == f"{PREFIX}/$batch":
             return batch.execute(request, lambda sub: self.handle(sub, token))
         return self.handle(request, token)
 

@@ -15,9 +15,9 @@ from outlook_emulator.graph import errors
 
 Handler = Callable[..., Any]
 
-_FUNCTION = re.compile(r"/(?:microsoft\.graph\.)?(delta)\(\)(?=/|$)")
+_FUNCTION = re.compile(r"/(?:microsoft\.graph\.)?(delta)\(\)(?=/|$)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_USER_SEGMENT = re.compile(r"^/v1\.0/users/([^/]+)")
+_USER_SEGMENT = re.compile(r"^/v1\.0/users/([^/]+)", re.IGNORECASE)
 
 
 def normalise(path: str) -> str:
@@ -38,7 +38,8 @@ class Router:
         # A literal segment wins over a placeholder: "messages/delta" before "messages/{id}".
         regex = _PLACEHOLDER.sub(r"(?P<\1>[^/]+)", re.escape(pattern).replace(r"\{", "{")
                                  .replace(r"\}", "}"))
-        self._routes.append((re.compile(f"^{regex}$"), handler))
+        # Graph treats the segments of a path case-insensitively (".../calendarview" works).
+        self._routes.append((re.compile(f"^{regex}$", re.IGNORECASE), handler))
 
     def match(self, path: str) -> tuple[Handler, dict[str, str]]:
         """The handler for ``path`` (relative to /v1.0, no leading slash)."""
