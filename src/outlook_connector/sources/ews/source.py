@@ -1,4 +1,17 @@
-"""Exchange Server through EWS: users from Active Directory, items by SyncFolderItems."""
+"""Exchange Server through EWS: users from Active Directory, items by SyncFolderItems.
+
+- Mailboxes: the configured list, else every mailbox user of the directory
+  (shared mailboxes included); each is opened by impersonation.
+- Collections: Inbox, Sent Items, Archive and Junk Email; the Contacts,
+  Calendar and Tasks folders and every folder of the same kind below them.
+- Changes: one SyncFolderItems call per page (at most 512 changes), then one
+  GetItem per 100 created or changed items for exactly the fields the
+  documents use. The page's cursor is the sync state after it, so a sync
+  stopped anywhere resumes from its last committed page; ``None`` starts over.
+- Failures: a mailbox that cannot be opened is ``MailboxUnavailable`` (the
+  others go on); an item that cannot be read or mapped is skipped with its
+  reason; a sync state the server no longer accepts is ``CursorExpired``.
+"""
 
 from __future__ import annotations
 
