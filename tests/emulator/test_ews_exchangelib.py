@@ -43,6 +43,7 @@ from exchangelib.protocol import close_connections
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.http import EmulatorServer
 from outlook_emulator.tenant.changes import delete_file, put_file
+from outlook_emulator.tenant.folders import add_child
 from outlook_emulator.tenant.loader import load_tenant
 from outlook_emulator.tenant.model import Tenant
 
@@ -430,6 +431,28 @@ def test_folder_hierarchy_sync(served: Served) -> None:
     assert {"Inbox", "Bulk", "Calendar", "Birthdays", "Tasks"} <= names
     state = account.msg_folder_root.folder_sync_state
     assert list(account.msg_folder_root.sync_hierarchy(sync_state=state)) == []
+
+
+def test_a_new_folder_syncs_as_a_create(tmp_path: Path) -> None:
+    tenant = load_tenant(write_tenant(tmp_path))
+    served = Served(tenant)
+    served.server.start()
+    try:
+        root = served.account().msg_folder_root
+        list(root.sync_hierarchy())
+        state = root.folder_sync_state
+        with tenant.lock:
+            mailbox = tenant.mailboxes[ALICE]
+            inbox = mailbox.well_known("inbox")
+            assert inbox is not None
+            add_child(mailbox, inbox, "Receipts")
+        changes = [(change, f.name) for change, f in root.sync_hierarchy(sync_state=state)]
+        assert ("create", "Receipts") in changes
+        assert all(change != "create" or name == "Receipts" for change, name in changes)
+    finally:
+        close_connections()
+        served.server.stop()
+    assert served.validator.failures == []
 
 
 def test_contacts_and_distribution_lists(served: Served) -> None:

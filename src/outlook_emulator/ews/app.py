@@ -46,6 +46,11 @@ class EwsApp:
                 for folder in mailbox.folders.values()
                 for item in folder.items.values()
             )
+            self.state.note_items(
+                (folder.id, folder.changed_seq)
+                for mailbox in tenant.mailboxes.values()
+                for folder in mailbox.folders.values()
+            )
 
     def handles(self, request: Request) -> bool:
         return request.path.lower() == EWS_PATH

@@ -22,9 +22,9 @@ class EwsState:
         self._views: OrderedDict[Hashable, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
-        # item id -> the change sequence at which this server first saw the item. The tenant
-        # model keeps only an item's last change, but SyncFolderItems must tell a new item
-        # (Create) from a changed one (Update).
+        # item or folder id -> the change sequence at which this server first saw it. The
+        # tenant model keeps only the last change, but the sync operations must tell a new
+        # item or folder (Create) from a changed one (Update).
         self._births: dict[str, int] = {}
 
     def note_items(self, items: Iterable[tuple[str, int]]) -> None:

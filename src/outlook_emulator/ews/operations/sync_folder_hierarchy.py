@@ -3,7 +3,8 @@
 Implements ``syncfolderhierarchy-operation.md``: without ``SyncFolderId``
 the whole mailbox (from ``msgfolderroot``) is synchronised; the first call
 reports every folder as a Create, later calls the folders whose change
-sequence moved. The tenant model does not delete folders, so there are no
+sequence moved (Create for folders this server had not seen before, else
+Update). The tenant model does not delete folders, so there are no
 Delete changes. The response is never paged (IncludesLastFolderInRange).
 """
 
@@ -35,11 +36,15 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     sub(msg, M + "SyncState", following.encode())
     sub(msg, M + "IncludesLastFolderInRange", "true")
     box = sub(msg, M + "Changes")
-    for child in walk(ref, deep=True):
+    folders = walk(ref, deep=True)
+    for child in folders:
         changed_seq = child.folder.changed_seq if child.folder else 0
         if previous.initial or changed_seq > previous.seq:
-            change = sub(box, T + ("Create" if previous.initial else "Update"))
-            render_folder(change, child, shape, ctx.version)
+            is_new = previous.initial or state.born_after(child.id, previous.seq)
+            render_folder(
+                sub(box, T + ("Create" if is_new else "Update")), child, shape, ctx.version
+            )
+    state.note_items((c.id, c.folder.changed_seq) for c in folders if c.folder is not None)
     return response
 
 
