@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from outlook_emulator.graph import bodies, delta, errors, paging
 from outlook_emulator.graph.context import Call, etag, iso
-from outlook_emulator.graph.recipients import email_address, recipient, recipients
+from outlook_emulator.graph.recipients import recipient, recipients
 from outlook_emulator.http import Response
 from outlook_emulator.tenant.model import Folder, Item, Mailbox, Message
 
@@ -91,10 +91,6 @@ def _received(item: Item) -> Any:
 def _mail_children(mailbox: Mailbox, folder: Folder) -> list[Folder]:
     children = (mailbox.folders.get(c) for c in folder.child_ids)
     return [c for c in children if c is not None and c.kind == "mail"]
-
-
-def _folder_context(call: Call, user: str, rest: str) -> str:
-    return f"users('{user}')/{rest}"
 
 
 def list_folders(call: Call, user: str) -> dict[str, Any]:
@@ -219,5 +215,3 @@ ROUTES = [
     ("users/{user}/messages/{message}", get_message),
     ("users/{user}/messages/{message}/$value", message_mime),
 ]
-
-__all__ = ["ROUTES", "email_address", "folder_json", "message_json"]
