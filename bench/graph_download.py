@@ -55,6 +55,7 @@ class Tally:
     items: int = 0
     attachments: int = 0
     bytes: int = 0
+    retries: int = 0  # requests sent again after a dropped connection
     by_kind: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,7 +112,7 @@ class Downloader:
             url = f"{self.graph}/{url}"
         headers = {"Prefer": ", ".join([PREFER_IMMUTABLE_IDS, *(prefer or [])])}
         while True:
-            response = self.http.get(url, params=params, headers=headers)
+            response = self.send(url, params, headers)
             if response.status_code == 429:  # not expected unthrottled; honour it anyway
                 time.sleep(float(response.headers.get("Retry-After", "1")))
                 continue
@@ -124,9 +125,21 @@ class Downloader:
         self.tally.add(kind, len(body.get("value") or []), len(response.content))
         return dict(body)
 
+    def send(self, url: str, params: dict[str, str] | None,
+             headers: dict[str, str]) -> httpx.Response:
+        """A GET, sent again after a dropped connection (as the connector's client does)."""
+        for attempt in range(4):
+            try:
+                return self.http.get(url, params=params, headers=headers)
+            except httpx.TransportError:
+                if attempt == 3:
+                    raise
+                with self.tally.lock:
+                    self.tally.retries += 1
+        raise AssertionError("unreachable")
+
     def download(self, url: str) -> None:
-        response = self.http.get(f"{self.graph}/{url}",
-                                 headers={"Prefer": PREFER_IMMUTABLE_IDS})
+        response = self.send(f"{self.graph}/{url}", None, {"Prefer": PREFER_IMMUTABLE_IDS})
         response.raise_for_status()
         self.tally.add("attachment $value", size=len(response.content), attachments=1)
 
@@ -230,7 +243,7 @@ def main() -> None:
     downloader.close()
     print(json.dumps({"seconds": round(wall, 2), "requests": tally.requests, "items": tally.items,
                       "attachments": tally.attachments, "bytes": tally.bytes,
-                      "by_kind": dict(tally.by_kind)}))
+                      "retries": tally.retries, "by_kind": dict(tally.by_kind)}))
 
 
 if __name__ == "__main__":

@@ -143,12 +143,19 @@ def measure(folder: Path, platforms: list[str], args: argparse.Namespace,
                     page_size=args.page_size, mailboxes_at_once=args.concurrency)
                 emu.reset_stats()
                 started = time.perf_counter()
-                tally = downloader.run()
+                try:
+                    tally = downloader.run()
+                except Exception as exc:  # the syncs are still worth measuring
+                    bl.log(f"download ceiling failed: {exc!r}")
+                    result["download_error"] = repr(exc)
+                    tally = None
                 seconds = time.perf_counter() - started
                 downloader.close()
+            if platform == "cloud" and full and tally is not None:
                 result["download"] = {"seconds": seconds, "requests": tally.requests,
                                       "items": tally.items, "attachments": tally.attachments,
-                                      "bytes": tally.bytes, "by_kind": dict(tally.by_kind),
+                                      "bytes": tally.bytes, "retries": tally.retries,
+                                      "by_kind": dict(tally.by_kind),
                                       "emulator_requests": bl.total_requests(emu.stats())}
                 bl.log(f"download ceiling: {tally.requests} requests, {tally.items} items, "
                        f"{tally.attachments} attachments in {seconds:.1f} s")
