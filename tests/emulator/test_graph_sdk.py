@@ -28,6 +28,7 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.headers_collection import HeadersCollection
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.file_attachment import FileAttachment
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.item.calendar_view.delta.delta_request_builder import (
     DeltaRequestBuilder as CalendarViewDelta,
 )
@@ -226,3 +227,20 @@ def test_sdk_reads_contacts_events_and_todo(emulator):
     assert [t.title for t in tasks.value] == ["Renew licence"]
     assert tasks.value[0].due_date_time.date_time.startswith("2024-06-20")
     assert [t.title for t in task_delta.value] == ["Renew licence"]
+
+
+def test_sdk_parses_graph_errors(emulator):
+    async def body(client: GraphServiceClient) -> Any:
+        with pytest.raises(ODataError) as missing:
+            await client.users.by_user_id("nobody@fabrikam.example").mail_folders.get()
+        with pytest.raises(ODataError) as gone:
+            await client.users.by_user_id(ALICE).mail_folders.by_mail_folder_id(
+                "inbox").messages.delta.with_url(
+                f"{emulator['graph_url']}/users/{ALICE}/mailFolders/inbox/messages/delta()"
+                "?$deltatoken=stale").get()
+        return missing.value, gone.value
+
+    missing, gone = _run(emulator, body)
+    assert missing.response_status_code == 404
+    assert missing.error.code == "ErrorInvalidUser"
+    assert gone.response_status_code == 410 and gone.error.code == "SyncStateNotFound"
