@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import socket
 import threading
 import time
 import warnings
@@ -563,3 +564,14 @@ def test_documents_equal_those_of_the_graph_source(
     assert set(through_ews) == set(through_graph)
     for key, document in through_ews.items():
         assert document == through_graph[key], key
+
+
+def test_a_server_that_is_not_there_fails_at_once(make_source: SourceFactory) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = make_source(exchange_server=f"127.0.0.1:{port}", retry_wait=30.0)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="cannot talk to Exchange"):
+        source.collections(ALICE)
+    assert time.monotonic() - started < 10

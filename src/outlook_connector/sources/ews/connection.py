@@ -11,6 +11,7 @@ simply made again.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -51,6 +52,19 @@ MAILBOX_ERRORS: tuple[type[Exception], ...] = (
 _TRANSIENT = (ews_errors.ErrorTimeoutExpired, ews_errors.ErrorInternalServerTransientError)
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Was the connection refused, or the host name unknown (anywhere in the cause chain)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError | socket.gaierror):
+            return True
+        text = str(seen)
+        if "Connection refused" in text or "Name or service not known" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class _Transient(Exception):
     def __init__(self, cause: Exception) -> None:
         super().__init__(str(cause))
@@ -76,6 +90,7 @@ class EwsConnection:
         self._config: Configuration | None = None
         self._protocol: ScopedProtocol | None = None
         self._auth_checked = False
+        self._reached = False  # has the server ever answered?
 
     def _connect(self) -> tuple[Configuration, ScopedProtocol]:
         with self._lock:
@@ -125,9 +140,14 @@ class EwsConnection:
         waited, delay = 0.0, self.settings.retry_wait
         while True:
             try:
-                return self._translated(call, mailbox)
+                result = self._translated(call, mailbox)
+                self._reached = True
+                return result
             except _Transient as exc:
-                if waited + delay > self.settings.max_retry_wait:
+                # Nothing listening, or no such host, before anything ever
+                # answered: a wrong exchange_server, not an outage to wait out.
+                never_reached = not self._reached and _unreachable(exc.cause)
+                if never_reached or waited + delay > self.settings.max_retry_wait:
                     raise SourceError(
                         f"cannot talk to Exchange at {self.endpoint}: {exc.cause}"
                     ) from None
