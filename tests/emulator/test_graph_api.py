@@ -389,6 +389,22 @@ def test_message_delta_rounds_report_changes_and_removals(graph, emulator):
                      params={"$deltatoken": "bogus"}).status_code == 410
 
 
+def test_a_moved_message_keeps_its_id_leaving_one_folder_for_another(graph, emulator):
+    inbox_url = f"/users/{ALICE}/mailFolders/inbox/messages/delta"
+    archive_url = f"/users/{ALICE}/mailFolders/archive/messages/delta"
+    _, inbox_link, _ = _delta_round(graph, inbox_url)
+    _, archive_link, _ = _delta_round(graph, archive_url)
+    moved = [m for m in graph.all_pages(f"/users/{ALICE}/mailFolders/inbox/messages?$top=50")[0]
+             if m["subject"] == "Status 02"][0]
+    _control(emulator, "POST", f"{ALICE}/move",
+             b'{"from": "inbox/status-02.eml", "to": "archive/status-02.eml"}')
+    left, _, _ = _delta_round(graph, inbox_link, headers={"Prefer": 'IdType="ImmutableId"'})
+    arrived, _, _ = _delta_round(graph, archive_link, headers={"Prefer": 'IdType="ImmutableId"'})
+    assert left == [{"id": moved["id"], "@removed": {"reason": "deleted"}}]
+    assert [(m["id"], m["subject"]) for m in arrived] == [(moved["id"], "Status 02")]
+    assert arrived[0]["parentFolderId"] == graph.json(f"/users/{ALICE}/mailFolders/archive")["id"]
+
+
 def test_message_delta_keeps_select_and_top_in_its_tokens(graph):
     url = f"/users/{ALICE}/mailFolders/inbox/messages/delta?$select=subject&$top=6"
     entries, pages = graph.all_pages(url)
