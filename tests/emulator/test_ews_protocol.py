@@ -613,3 +613,20 @@ def test_an_ntlm_message_for_another_handshake_is_refused(ews: Ews) -> None:
     assert ews.post(GET_INBOX, authorization=f"NTLM {answer}").status_code == 200
     # Replayed on the same connection after the handshake completed: no challenge is pending.
     assert ews.post(GET_INBOX, authorization=f"NTLM {answer}").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape></m:GetItem>",
+        '<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>',
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        "</m:ItemShape></m:FindItem>",
+        '<m:ConvertId DestinationFormat="Nonsense"><m:SourceIds>'
+        f'<t:AlternateId Format="EwsId" Id="x" Mailbox="{ALICE}"/></m:SourceIds></m:ConvertId>',
+        "<m:GetItem><m:ItemShape><t:BaseShape>Everything</t:BaseShape></m:ItemShape>"
+        '<m:ItemIds><t:ItemId Id="x"/></m:ItemIds></m:GetItem>',
+    ],
+)
+def test_requests_missing_what_the_schema_requires_fail_validation(ews: Ews, body: str) -> None:
+    assert fault_code(ews.post(body)) == "ErrorSchemaValidation"

@@ -81,6 +81,19 @@ def xml_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def required(request: etree._Element, name: str) -> etree._Element:
+    """The child ``m:<name>`` the schema requires; a request without it fails validation."""
+    found = request.find(M + name)
+    if found is None:
+        operation = etree.QName(request).localname
+        raise EwsFault(
+            "ErrorSchemaValidation",
+            f"The request failed schema validation: The element '{operation}' has incomplete "
+            f"content. List of possible elements expected: '{name}'.",
+        )
+    return found
+
+
 def response_root(name: str) -> etree._Element:
     """The ``m:<name>`` element of a response, declaring the prefixes its content uses.
 

@@ -15,7 +15,16 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
+from outlook_emulator.ews.soap import (
+    EwsError,
+    EwsFault,
+    M,
+    T,
+    required,
+    response_message,
+    response_root,
+    sub,
+)
 from outlook_emulator.ews.state import EwsState
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -26,10 +35,17 @@ _STORE_TAG = b"\x00S"
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     destination = request.get("DestinationFormat", "")
+    source_ids = required(request, "SourceIds")
+    formats = {destination, *(alt.get("Format", "") for alt in source_ids)}
+    if not formats <= set(FORMATS):
+        # IdFormatType is an enumeration: anything else fails schema validation.
+        raise EwsFault(
+            "ErrorSchemaValidation",
+            "The request failed schema validation: the id format is not an IdFormatType.",
+        )
     response = response_root("ConvertIdResponse")
     messages = sub(response, M + "ResponseMessages")
-    source_ids = request.find(M + "SourceIds")
-    for alt in source_ids if source_ids is not None else []:
+    for alt in source_ids:
         try:
             converted = convert(alt.get("Id", ""), alt.get("Format", ""), destination)
         except EwsError as exc:
@@ -39,13 +55,10 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         out = sub(msg, M + "AlternateId", Format=destination, Id=converted)
         out.set("Mailbox", alt.get("Mailbox") or "unknown")
         out.set(XSI_TYPE, "t:AlternateIdType")
-        out.nsmap  # noqa: B018 - the t prefix is declared on the envelope
     return response
 
 
 def convert(value: str, source: str, destination: str) -> str:
-    if source not in FORMATS or destination not in FORMATS:
-        raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
     return encode(decode(value, source), destination)
 
 

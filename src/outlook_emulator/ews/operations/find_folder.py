@@ -18,6 +18,7 @@ from outlook_emulator.ews.soap import (
     EwsFault,
     M,
     T,
+    required,
     response_message,
     response_root,
     sub,
@@ -30,11 +31,11 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     traversal = request.get("Traversal", "Shallow")
     if traversal not in ("Shallow", "Deep", "SoftDeleted"):
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
-    shape = parse_shape(request.find(M + "FolderShape"))
+    shape = parse_shape(required(request, "FolderShape"))
     view = parse_indexed_view(request.find(M + "IndexedPageFolderView"))
     response = response_root("FindFolderResponse")
     messages = sub(response, M + "ResponseMessages")
-    parents = request.find(M + "ParentFolderIds")
+    parents = required(request, "ParentFolderIds")
     for el in parents if parents is not None else []:
         try:
             ref = resolve(ctx, el)

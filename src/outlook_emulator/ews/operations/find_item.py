@@ -25,6 +25,7 @@ from outlook_emulator.ews.soap import (
     EwsFault,
     M,
     T,
+    required,
     response_message,
     response_root,
     sub,
@@ -39,11 +40,11 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     if traversal not in ("Shallow", "Deep", "SoftDeleted", "Associated"):
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
     render = RenderContext(
-        shape=parse_shape(request.find(M + "ItemShape")), find=True, version=ctx.version
+        shape=parse_shape(required(request, "ItemShape")), find=True, version=ctx.version
     )
     response = response_root("FindItemResponse")
     messages = sub(response, M + "ResponseMessages")
-    parents = request.find(M + "ParentFolderIds")
+    parents = required(request, "ParentFolderIds")
     for el in parents if parents is not None else []:
         try:
             ref = resolve(ctx, el)

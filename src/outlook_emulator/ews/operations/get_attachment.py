@@ -16,7 +16,7 @@ from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.items import RenderContext, render_item, write_attachment_summary
 from outlook_emulator.ews.lookup import find_attachment
 from outlook_emulator.ews.shapes import Shape, parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
+from outlook_emulator.ews.soap import EwsError, M, T, required, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 
 
@@ -24,7 +24,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     shape = _attached_item_shape(request.find(M + "AttachmentShape"))
     response = response_root("GetAttachmentResponse")
     messages = sub(response, M + "ResponseMessages")
-    ids = request.find(M + "AttachmentIds")
+    ids = required(request, "AttachmentIds")
     for el in ids if ids is not None else []:
         try:
             owner, att = find_attachment(ctx.mailbox_for(None), el.get("Id", ""), state)

@@ -12,15 +12,15 @@ from lxml import etree
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import render_folder, resolve
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, response_message, response_root, sub
+from outlook_emulator.ews.soap import EwsError, M, required, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
-    shape = parse_shape(request.find(M + "FolderShape"))
+    shape = parse_shape(required(request, "FolderShape"))
     response = response_root("GetFolderResponse")
     messages = sub(response, M + "ResponseMessages")
-    folder_ids = request.find(M + "FolderIds")
+    folder_ids = required(request, "FolderIds")
     for el in folder_ids if folder_ids is not None else []:
         try:
             ref = resolve(ctx, el)

@@ -16,14 +16,14 @@ from outlook_emulator.ews.items import RenderContext, owner_of, render_item
 from outlook_emulator.ews.lookup import exceptions_of, find_exception, find_item
 from outlook_emulator.ews.occurrences import is_deleted, nth_start, occurrence_id
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
+from outlook_emulator.ews.soap import EwsError, M, T, required, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.tenant.model import Event, Item, Mailbox
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     render = RenderContext(
-        shape=parse_shape(request.find(M + "ItemShape")),
+        shape=parse_shape(required(request, "ItemShape")),
         version=ctx.version,
         owner=owner_of(ctx.mailbox),
     )
@@ -32,7 +32,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         render.exceptions = lambda master_id: exceptions.get(master_id, [])
     response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
-    item_ids = request.find(M + "ItemIds")
+    item_ids = required(request, "ItemIds")
     for el in item_ids if item_ids is not None else []:
         try:
             item = _lookup(ctx, el, state)

@@ -15,13 +15,13 @@ from lxml import etree
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import FolderRef, distinguished, render_folder, resolve, walk
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, response_message, response_root, sub
+from outlook_emulator.ews.soap import EwsError, M, T, required, response_message, response_root, sub
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.ews.syncstate import SyncState, decode
 
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
-    shape = parse_shape(request.find(M + "FolderShape"))
+    shape = parse_shape(required(request, "FolderShape"))
     response = response_root("SyncFolderHierarchyResponse")
     messages = sub(response, M + "ResponseMessages")
     try:

@@ -26,6 +26,7 @@ from outlook_emulator.ews.soap import (
     EwsFault,
     M,
     T,
+    required,
     response_message,
     response_root,
     sub,
@@ -47,15 +48,15 @@ class _Change:
 
 def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
     render = RenderContext(
-        shape=parse_shape(request.find(M + "ItemShape")), find=True, version=ctx.version
+        shape=parse_shape(required(request, "ItemShape")), find=True, version=ctx.version
     )
-    max_changes = _max_changes(request.find(M + "MaxChangesReturned"))
+    max_changes = _max_changes(required(request, "MaxChangesReturned"))
     ignore = {el.get("Id", "") for el in request.iterfind(f"{M}Ignore/{T}ItemId")}
     response = response_root("SyncFolderItemsResponse")
     messages = sub(response, M + "ResponseMessages")
     try:
-        target = request.find(M + "SyncFolderId")
-        if target is None or len(target) != 1:
+        target = required(request, "SyncFolderId")
+        if len(target) != 1:
             raise EwsFault(
                 "ErrorSchemaValidation", "The request failed schema validation: SyncFolderId."
             )
