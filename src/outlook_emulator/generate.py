@@ -280,11 +280,15 @@ class MailboxWriter:
     ) -> None:
         self.root, self.owner, self.people, self.parts, self.rnd = root, owner, people, parts, rnd
         self.counter = 0
+        self.made: set[Path] = set()  # folders already created: one mkdir each, not per file
 
     def write(self, path: str, text: str) -> None:
         target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
+        if target.parent not in self.made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(target.parent)
+        with open(target, "wb") as handle:
+            handle.write(text.encode("utf-8"))
 
     def fill(self, count: int) -> None:
         mails = count - count // 4
