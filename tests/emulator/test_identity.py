@@ -7,15 +7,18 @@ REQUESTS_CA_BUNDLE would otherwise win over ``verify``.
 
 from __future__ import annotations
 
+import base64
 import re
 import ssl
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import msal
 import pytest
 import requests
@@ -195,6 +198,38 @@ def test_unknown_tenant_is_invalid_request_90002(emulator):
 def test_unsupported_grant_is_70003(emulator):
     _assert_aadsts(_token_error(emulator, _form(grant_type="password")), 400,
                    "unsupported_grant_type", 70003)
+
+
+def _assertion(app_certificate: tuple[str, str], audience: str, lifetime: int = 600) -> str:
+    """A client assertion built with PyJWT, as the certificate-credentials page describes."""
+    key_pem, cert_pem = app_certificate
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    thumbprint = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA256())).decode()
+    now = int(time.time())
+    claims = {"aud": audience, "iss": CERT_APP, "sub": CERT_APP, "jti": str(uuid.uuid4()),
+              "nbf": now, "exp": now + lifetime}
+    return jwt.encode(claims, key_pem, algorithm="PS256", headers={"x5t#S256": thumbprint})
+
+
+@pytest.mark.parametrize(("audience", "lifetime", "accepted"), [
+    ("{login}/contoso.example/oauth2/v2.0/token", 600, True),
+    ("{login}/" + TENANT_ID + "/oauth2/v2.0/token", 600, True),
+    ("https://login.microsoftonline.com/" + TENANT_ID + "/oauth2/v2.0/token", 600, False),
+    ("{login}/" + TENANT_ID + "/oauth2/v2.0/token", -60, False),
+])
+def test_client_assertion_audience_and_expiry(emulator, app_certificate, audience, lifetime,
+                                              accepted):
+    assertion = _assertion(app_certificate, audience.format(login=emulator["login_url"]),
+                           lifetime)
+    form = _form(client_id=CERT_APP, client_assertion=assertion,
+                 client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    del form["client_secret"]
+    response = _token_error(emulator, form, tenant="contoso.example")
+    if accepted:
+        assert response.status_code == 200, response.text
+        assert response.json()["token_type"] == "Bearer"
+    else:
+        _assert_aadsts(response, 401, "invalid_client", 700027)
 
 
 def test_a_malformed_assertion_is_700027(emulator):

@@ -115,8 +115,10 @@ class IdentityApp:
         if app is None:
             raise errors.unknown_client(client_id, self.tenant.tenant_id)
         resource = self._resource(form.get("scope", ""), request.base_url)
-        endpoint = f"{request.base_url}{request.path}"
-        kind = self._authenticate(app, form, basic_secret, endpoint)
+        # The assertion's audience is the token endpoint, named by tenant id or by domain.
+        endpoints = [f"{request.base_url}/{name}/oauth2/v2.0/token"
+                     for name in (self.tenant.tenant_id, self.tenant.domain)]
+        kind = self._authenticate(app, form, basic_secret, endpoints)
         token = self.tokens.issue(app, resource, kind)
         body = {
             "token_type": "Bearer",
@@ -143,13 +145,14 @@ class IdentityApp:
         return resource
 
     def _authenticate(
-        self, app: Application, form: dict[str, str], basic_secret: str | None, endpoint: str
+        self, app: Application, form: dict[str, str], basic_secret: str | None,
+        endpoints: list[str],
     ) -> str:
         assertion = form.get("client_assertion")
         if assertion is not None:
             if form.get("client_assertion_type") != ASSERTION_TYPE:
                 raise errors.bad_assertion("client_assertion_type must be " + ASSERTION_TYPE)
-            check_assertion(app, assertion, endpoint, self.tokens.now())
+            check_assertion(app, assertion, endpoints, self.tokens.now())
             return "certificate"
         secret = form.get("client_secret", basic_secret)
         if secret is None:

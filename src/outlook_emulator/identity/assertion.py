@@ -34,7 +34,9 @@ def _certificate(app: Application) -> x509.Certificate:
     return x509.load_pem_x509_certificate(app.certificate_pem.encode())
 
 
-def check_assertion(app: Application, assertion: str, token_endpoint: str, now: int) -> None:
+def check_assertion(
+    app: Application, assertion: str, token_endpoints: list[str], now: int
+) -> None:
     """Raise AadstsError (AADSTS700027) unless the assertion proves possession of the key."""
     try:
         parsed = jwt.parse(assertion)
@@ -56,16 +58,18 @@ def check_assertion(app: Application, assertion: str, token_endpoint: str, now: 
         jwt.verify(parsed, public_key)
     except jwt.JwtError as exc:
         raise errors.bad_assertion("Client assertion failed signature validation.") from exc
-    _check_claims(parsed.claims, app.client_id, token_endpoint, now)
+    _check_claims(parsed.claims, app.client_id, token_endpoints, now)
 
 
-def _check_claims(claims: dict[str, object], client_id: str, endpoint: str, now: int) -> None:
+def _check_claims(
+    claims: dict[str, object], client_id: str, endpoints: list[str], now: int
+) -> None:
     if claims.get("iss") != client_id or claims.get("sub") != client_id:
         raise errors.bad_assertion("iss and sub must both be the client id.")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if endpoint not in audiences:
-        raise errors.bad_assertion(f"The audience must be '{endpoint}'.")
+    if not any(e.lower() == str(a).lower() for e in endpoints for a in audiences):
+        raise errors.bad_assertion(f"The audience must be '{endpoints[0]}'.")
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp <= now:
         raise errors.bad_assertion("The client assertion has expired.")
