@@ -32,6 +32,7 @@ from typing import Any
 
 from lxml import etree
 
+from outlook_emulator.ews import soap
 from outlook_emulator.http import Request, Response
 
 Next = Callable[[Request], Response]
@@ -39,9 +40,6 @@ Next = Callable[[Request], Response]
 FAULT_KINDS = ("throttle", "server_error", "reset", "slow", "truncate", "gone", "token_expiry")
 
 _USER_SEGMENT = re.compile(r"^/v1\.0/users/([^/?]+)")
-_SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-_M_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
-_T_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
 
 
 @dataclass
@@ -320,41 +318,28 @@ def _graph_429(wait: int, message: str, retry_after: str | None = None) -> Respo
 
 
 def _ews_envelope(build_body: Callable[[etree._Element], None]) -> bytes:
-    envelope = etree.Element(
-        f"{{{_SOAP_NS}}}Envelope", nsmap={"s": _SOAP_NS, "m": _M_NS, "t": _T_NS}
-    )
-    header = etree.SubElement(envelope, f"{{{_SOAP_NS}}}Header")
-    etree.SubElement(
-        header,
-        f"{{{_T_NS}}}ServerVersionInfo",
-        {
-            "MajorVersion": "15",
-            "MinorVersion": "1",
-            "MajorBuildNumber": "2507",
-            "MinorBuildNumber": "6",
-            "Version": "V2017_07_11",
-        },
-    )
-    build_body(etree.SubElement(envelope, f"{{{_SOAP_NS}}}Body"))
+    envelope = etree.Element(soap.S + "Envelope", nsmap=soap.NSMAP)
+    header = etree.SubElement(envelope, soap.S + "Header")
+    etree.SubElement(header, soap.T + "ServerVersionInfo", soap.SERVER_VERSION)
+    build_body(etree.SubElement(envelope, soap.S + "Body"))
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
 def _ews_server_busy(back_off_ms: int) -> Response:
     """ErrorServerBusy as a SOAP fault carrying BackOffMilliseconds ("EWS throttling in Exchange")."""
+    message = "The server cannot service this request right now. Try again later."
 
     def body(parent: etree._Element) -> None:
-        fault = etree.SubElement(parent, f"{{{_SOAP_NS}}}Fault")
-        etree.SubElement(fault, "faultcode").text = "a:ErrorServerBusy"
-        etree.SubElement(
-            fault, "faultstring"
-        ).text = "The server cannot service this request right now. Try again later."
+        fault = etree.SubElement(parent, soap.S + "Fault")
+        faultcode = etree.SubElement(fault, "faultcode", nsmap={"a": soap.T_NS})
+        faultcode.text = "a:ErrorServerBusy"
+        etree.SubElement(fault, "faultstring").text = message
         detail = etree.SubElement(fault, "detail")
-        etree.SubElement(detail, f"{{{_T_NS}}}ResponseCode").text = "ErrorServerBusy"
-        etree.SubElement(
-            detail, f"{{{_T_NS}}}Message"
-        ).text = "The server cannot service this request right now. Try again later."
-        xml = etree.SubElement(detail, f"{{{_T_NS}}}MessageXml")
-        value = etree.SubElement(xml, f"{{{_T_NS}}}Value", {"Name": "BackOffMilliseconds"})
+        e = {"e": soap.E_NS}
+        etree.SubElement(detail, f"{{{soap.E_NS}}}ResponseCode", nsmap=e).text = "ErrorServerBusy"
+        etree.SubElement(detail, f"{{{soap.E_NS}}}Message", nsmap=e).text = message
+        xml = etree.SubElement(detail, soap.T + "MessageXml")
+        value = etree.SubElement(xml, soap.T + "Value", {"Name": "BackOffMilliseconds"})
         value.text = str(back_off_ms)
 
     return Response.xml(_ews_envelope(body), status=500)
@@ -364,13 +349,13 @@ def _ews_error(code: str, message: str) -> Response:
     """A SyncFolderItems error response message (the sync state is refused, not the request)."""
 
     def body(parent: etree._Element) -> None:
-        response = etree.SubElement(parent, f"{{{_M_NS}}}SyncFolderItemsResponse")
-        messages = etree.SubElement(response, f"{{{_M_NS}}}ResponseMessages")
+        response = etree.SubElement(parent, soap.M + "SyncFolderItemsResponse")
+        messages = etree.SubElement(response, soap.M + "ResponseMessages")
         item = etree.SubElement(
-            messages, f"{{{_M_NS}}}SyncFolderItemsResponseMessage", {"ResponseClass": "Error"}
+            messages, soap.M + "SyncFolderItemsResponseMessage", {"ResponseClass": "Error"}
         )
-        etree.SubElement(item, f"{{{_M_NS}}}MessageText").text = message
-        etree.SubElement(item, f"{{{_M_NS}}}ResponseCode").text = code
-        etree.SubElement(item, f"{{{_M_NS}}}DescriptiveLinkKey").text = "0"
+        etree.SubElement(item, soap.M + "MessageText").text = message
+        etree.SubElement(item, soap.M + "ResponseCode").text = code
+        etree.SubElement(item, soap.M + "DescriptiveLinkKey").text = "0"
 
     return Response.xml(_ews_envelope(body), status=200)

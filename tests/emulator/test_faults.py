@@ -123,8 +123,11 @@ def test_ews_busy_and_invalid_sync_state(serve) -> None:
     r = httpx.post(f"{base}/EWS/Exchange.asmx", content=b"<x/>", headers={"X-AnchorMailbox": "a@b"})
     assert r.status_code == 500
     doc = etree.fromstring(r.content)
-    ns = {"t": "http://schemas.microsoft.com/exchange/services/2006/types"}
-    assert doc.findtext(".//t:ResponseCode", namespaces=ns) == "ErrorServerBusy"
+    ns = {
+        "t": "http://schemas.microsoft.com/exchange/services/2006/types",
+        "e": "http://schemas.microsoft.com/exchange/services/2006/errors",
+    }
+    assert doc.findtext(".//e:ResponseCode", namespaces=ns) == "ErrorServerBusy"
     assert doc.findtext(".//t:Value[@Name='BackOffMilliseconds']", namespaces=ns) == "2000"
 
     base = serve(FaultInjector(rates=FaultRates(gone=1.0)))
