@@ -32,6 +32,14 @@ class IndexedView:
         start = min(self.offset, total)
         return start, min(start + size, total)
 
+    def next_offset(self, start: int, stop: int) -> int:
+        """``IndexedPagingOffset``: where the next page starts, counted from the base point."""
+        return self.offset + (stop - start)
+
+    def is_last(self, start: int, stop: int, total: int) -> bool:
+        """``IncludesLastItemInRange``: whether this page reaches the far end of the view."""
+        return start == 0 if self.from_end else stop >= total
+
 
 def parse_indexed_view(el: etree._Element | None) -> IndexedView:
     if el is None:

@@ -49,9 +49,9 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         root = sub(
             msg,
             M + "RootFolder",
-            IndexedPagingOffset=str(stop),
+            IndexedPagingOffset=str(view.next_offset(start, stop)),
             TotalItemsInView=str(len(found)),
-            IncludesLastItemInRange=xml_bool(stop >= len(found)),
+            IncludesLastItemInRange=xml_bool(view.is_last(start, stop, len(found))),
         )
         box = sub(root, T + "Folders")
         for child in found[start:stop]:

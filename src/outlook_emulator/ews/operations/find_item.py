@@ -80,13 +80,8 @@ def _page(
     view = parse_indexed_view(request.find(M + "IndexedPageItemView"))
     items = _view(ref, request, traversal, state)
     start, stop = view.window(len(items))
-    next_offset = view.offset + (stop - start)
-    return (
-        items[start:stop],
-        next_offset,
-        len(items),
-        (stop >= len(items) if not view.from_end else start == 0),
-    )
+    last = view.is_last(start, stop, len(items))
+    return items[start:stop], view.next_offset(start, stop), len(items), last
 
 
 def _view(ref: FolderRef, request: etree._Element, traversal: str, state: EwsState) -> list[Item]:
