@@ -294,6 +294,15 @@ def test_messages_page_with_top_and_skiptoken_newest_first(graph):
     assert len({m["id"] for m in entries}) == INBOX_SIZE
     default = graph.json(f"/users/{ALICE}/mailFolders/inbox/messages")
     assert len(default["value"]) == 10  # Outlook's default page size
+    oldest, _ = graph.all_pages(f"/users/{ALICE}/mailFolders/inbox/messages",
+                                params={"$orderby": "receivedDateTime asc", "$top": "7"})
+    assert [m["id"] for m in oldest] == [m["id"] for m in reversed(entries)]
+    by_subject = graph.json(f"/users/{ALICE}/mailFolders/inbox/messages",
+                            params={"$orderby": "subject desc", "$select": "subject"})
+    assert by_subject["value"][0]["subject"] == "Status 22"
+    bad = graph.get(f"/users/{ALICE}/mailFolders/inbox/messages",
+                    params={"$orderby": "subject sideways"})
+    assert bad.status_code == 400
 
 
 def test_maxpagesize_select_and_preference_applied(graph):

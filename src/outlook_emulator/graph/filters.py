@@ -119,7 +119,7 @@ class _Parser:
         self.take(",")
         prefix = str(self.literal()).lower()
         self.take(")")
-        return lambda u: str(_value(u, name) or "").lower().startswith(prefix)
+        return lambda u: str(value_at(u, name) or "").lower().startswith(prefix)
 
     def literal(self) -> Any:
         token = self.take()
@@ -164,7 +164,8 @@ class _Parser:
         return lambda u: any(c(u) for c in checks)
 
 
-def _value(obj: dict[str, Any], path: str) -> Any:
+def value_at(obj: dict[str, Any], path: str) -> Any:
+    """The value at a property path such as ``from/emailAddress/address``."""
     value: Any = obj
     for part in path.split("/"):
         value = value.get(part) if isinstance(value, dict) else None
@@ -190,14 +191,14 @@ def _comparable(value: Any, like: Any) -> Any:
 
 def _equals(name: str, value: Any) -> Predicate:
     wanted = value.lower() if isinstance(value, str) else value
-    return lambda u: _comparable(_value(u, name), value) == wanted
+    return lambda u: _comparable(value_at(u, name), value) == wanted
 
 
 def _ordered(name: str, value: Any, accepted: tuple[int, ...]) -> Predicate:
     wanted = value.lower() if isinstance(value, str) else value
 
     def check(obj: dict[str, Any]) -> bool:
-        have = _comparable(_value(obj, name), value)
+        have = _comparable(value_at(obj, name), value)
         if have is None or type(have) is not type(wanted):
             return False
         return ((have > wanted) - (have < wanted)) in accepted

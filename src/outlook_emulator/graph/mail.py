@@ -18,6 +18,7 @@ from outlook_emulator.http import Response
 from outlook_emulator.tenant.model import Folder, Item, Mailbox, Message
 
 MAIL = "Mail.Read"
+NEWEST_FIRST = "receivedDateTime desc"  # how Outlook lists messages unless told otherwise
 
 
 def folder_json(call: Call, mailbox: Mailbox, folder: Folder) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def list_messages(call: Call, user: str, folder: str) -> dict[str, Any]:
     found = call.folder(mailbox, folder, "mail")
     return paging.collection(
         call, _newest_first(call, mailbox, found), _render(call, found),
-        f"users('{user}')/mailFolders('{found.id}')/messages",
+        f"users('{user}')/mailFolders('{found.id}')/messages", natural=NEWEST_FIRST,
     )
 
 
@@ -160,7 +161,8 @@ def list_all_messages(call: Call, user: str) -> dict[str, Any]:
     ]
     messages.sort(key=lambda m: (_received(m), m.id), reverse=True)
     return paging.collection(
-        call, messages, lambda m: message_json(call, m), f"users('{user}')/messages"
+        call, messages, lambda m: message_json(call, m), f"users('{user}')/messages",
+        natural=NEWEST_FIRST,
     )
 
 

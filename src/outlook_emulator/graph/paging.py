@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from outlook_emulator.graph import errors
 from outlook_emulator.graph.context import Call
-from outlook_emulator.graph.filters import parse_filter
+from outlook_emulator.graph.filters import parse_filter, value_at
 
 T = TypeVar("T")
 
@@ -47,6 +47,41 @@ def filtered(
     return [e for e in entries if predicate(render(e))]
 
 
+def ordered(
+    call: Call, entries: Sequence[T], render: Callable[[T], dict[str, Any]],
+    natural: str | None,
+) -> Sequence[T]:
+    """The entries in ``$orderby`` order ("prop [asc|desc], ...", judged on their JSON).
+
+    ``natural`` is the order the entries already have, which needs no sorting.
+    """
+    clause = " ".join((call.query.raw.get("$orderby") or "").split())
+    if not clause or clause.lower() == (natural or "").lower():
+        return entries
+    keys = []
+    for part in clause.split(","):
+        words = part.split()
+        if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in
+                                           ("asc", "desc")):
+            raise errors.bad_request(f"Invalid $orderby value '{clause}'.")
+        keys.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
+    rendered = [(render(e), e) for e in entries]
+    for name, descending in reversed(keys):  # stable sorts, last key first
+        rendered.sort(key=_by(name), reverse=descending)
+    return [e for _, e in rendered]
+
+
+def _by(name: str) -> Callable[[tuple[dict[str, Any], Any]], tuple[int, Any]]:
+    return lambda pair: _sort_key(value_at(pair[0], name))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Nulls first; strings without regard to case (as Exchange sorts them)."""
+    if value is None:
+        return (0, "")
+    return (1, value.lower() if isinstance(value, str) else value)
+
+
 def collection(
     call: Call,
     entries: Sequence[T],
@@ -54,9 +89,14 @@ def collection(
     context: str,
     default: int = OUTLOOK_DEFAULT_PAGE,
     maximum: int = OUTLOOK_MAX_PAGE,
+    natural: str | None = None,
 ) -> dict[str, Any]:
-    """One page of ``entries`` with its ``@odata.context`` and, if more follow, nextLink."""
-    entries = filtered(call, entries, render)
+    """One page of ``entries`` with its ``@odata.context`` and, if more follow, nextLink.
+
+    ``$filter`` and ``$orderby`` apply first; ``natural`` names the order ``entries``
+    already have (e.g. "receivedDateTime desc" for messages).
+    """
+    entries = ordered(call, filtered(call, entries, render), render, natural)
     start = offset(call)
     size = page_size(call, default, maximum)
     chunk = entries[start : start + size]
