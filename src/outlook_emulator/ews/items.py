@@ -59,6 +59,8 @@ class RenderContext:
     owner: EmailAddress | None = None
     # The RequestServerVersion: elements introduced later are left out for older clients.
     version: str = "Exchange2016"
+    # Built t:Mailbox elements by (name, address, type), copied for each use in a response.
+    mailboxes: dict[tuple[str | None, str, str], etree._Element] = field(default_factory=dict)
     # Per item type, the writers this shape selects: worked out once per response.
     _plans: dict[str, list[Writer]] = field(default_factory=dict)
 
@@ -165,20 +167,28 @@ def _text(tag: str, get: Getter) -> Writer:
     return write
 
 
-def _mailbox(parent: etree._Element, tag: str, addr: EmailAddress) -> None:
-    box = sub(parent, T + tag)
-    if addr.name:
-        sub(box, T + "Name", addr.name)
-    sub(box, T + "EmailAddress", addr.address)
-    sub(box, T + "RoutingType", "SMTP")
-    sub(box, T + "MailboxType", "Mailbox")
+def _mailbox(
+    parent: etree._Element, addr: EmailAddress, ctx: RenderContext, kind: str = "Mailbox"
+) -> None:
+    """Append ``t:Mailbox`` (EmailAddressType); copies of one built element per address."""
+    key = (addr.name, addr.address, kind)
+    template = ctx.mailboxes.get(key)
+    if template is None:
+        template = etree.Element(T + "Mailbox", nsmap={"t": T[1:-1]})
+        if addr.name:
+            sub(template, T + "Name", addr.name)
+        sub(template, T + "EmailAddress", addr.address)
+        sub(template, T + "RoutingType", "SMTP")
+        sub(template, T + "MailboxType", kind)
+        ctx.mailboxes[key] = template
+    parent.append(copy.deepcopy(template))
 
 
 def _single(tag: str, get: Getter) -> Writer:
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         addr = get(item)
         if addr is not None:
-            _mailbox(sub(el, T + tag), "Mailbox", addr)
+            _mailbox(sub(el, T + tag), addr, ctx)
 
     return write
 
@@ -189,7 +199,7 @@ def _recipients(tag: str, get: Getter) -> Writer:
         if addrs:
             box = sub(el, T + tag)
             for addr in addrs:
-                _mailbox(box, "Mailbox", addr)
+                _mailbox(box, addr, ctx)
 
     return write
 
@@ -476,7 +486,7 @@ def _attendees(tag: str, kind: str) -> Writer:
             box = sub(el, T + tag)
             for att in chosen:
                 entry = sub(box, T + "Attendee")
-                _mailbox(entry, "Mailbox", att.email)
+                _mailbox(entry, att.email, ctx)
                 sub(entry, T + "ResponseType", _RESPONSE_TYPES.get(att.response, "Unknown"))
 
     return write
@@ -486,7 +496,7 @@ def _organizer(el: etree._Element, item: Item, ctx: RenderContext) -> None:
     # An appointment without an ORGANIZER was made by the mailbox owner, as Outlook records it.
     organizer = getattr(item, "organizer", None) or ctx.owner
     if organizer is not None:
-        _mailbox(sub(el, T + "Organizer"), "Mailbox", organizer)
+        _mailbox(sub(el, T + "Organizer"), organizer, ctx)
 
 
 def _recurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
@@ -679,12 +689,8 @@ def _members(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         box = sub(el, T + "Members")
         for position, addr in enumerate(item.members):
             member = sub(box, T + "Member", Key=f"member-{position}")
-            box_el = sub(member, T + "Mailbox")
-            if addr.name:
-                sub(box_el, T + "Name", addr.name)
-            sub(box_el, T + "EmailAddress", addr.address)
-            sub(box_el, T + "RoutingType", "SMTP")
-            sub(box_el, T + "MailboxType", "OneOff")
+            # Members of a personal list are one-off addresses, not directory entries.
+            _mailbox(member, addr, ctx, kind="OneOff")
             sub(member, T + "Status", "Normal")
 
 
