@@ -159,10 +159,12 @@ def _plan(name: str, ctx: RenderContext) -> list[Writer]:
 
 
 def _text(tag: str, get: Getter) -> Writer:
+    qualified = T + tag  # built once: these writers run for every field of every item
+
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         value = get(item)
         if value is not None and value != "":
-            sub(el, T + tag, value)
+            etree.SubElement(el, qualified).text = value
 
     return write
 
@@ -205,10 +207,12 @@ def _recipients(tag: str, get: Getter) -> Writer:
 
 
 def _when(tag: str, get: Getter) -> Writer:
+    qualified = T + tag
+
     def write(el: etree._Element, item: Item, ctx: RenderContext) -> None:
         value = get(item)
         if value is not None:
-            sub(el, T + tag, xml_datetime(value))
+            etree.SubElement(el, qualified).text = xml_datetime(value)
 
     return write
 
