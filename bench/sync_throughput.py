@@ -108,6 +108,7 @@ def sync_run(emu: bl.Emulator, config: Path, index: Path, what: str,
         "faults": stats.get("faults", {}),
         "retry_after_total": stats.get("retry_after_total", 0.0),
         "errors": len(run.summary.get("errors", [])),
+        "first_error": (run.summary.get("errors") or [None])[0],
         "by_type": run.summary.get("by_type", {}),
         "load_average_before": load,
         "_waits": logged_waits(run.stderr),
@@ -191,6 +192,12 @@ def measure(folder: Path, platforms: list[str], args: argparse.Namespace,
     return out
 
 
+def _verdict(ok: bool, run: dict[str, Any], expected: int) -> str:
+    if run["errors"] or run["documents"] < expected:
+        return f"NOT met: incomplete ({run['documents']} of {expected} documents, {run['errors']} errors)"
+    return "met" if ok else "NOT met"
+
+
 def ratios(result: dict[str, Any], reference: dict[str, Any] | None, platform: str,
            concurrency: int = 4) -> list[list[Any]]:
     rows: list[list[Any]] = []
@@ -224,18 +231,18 @@ def ratios(result: dict[str, Any], reference: dict[str, Any] | None, platform: s
                      f"(({throttled['seconds']:.0f} - {waits:.0f}) / {sync['seconds']:.0f} s); "
                      "waits overlap across threads, so this undercounts",
                      f"{net / sync['seconds']:.2f}x", "<= 2x",
-                     "met" if net / sync["seconds"] <= 2 else "NOT met"])
+                     _verdict(net / sync["seconds"] <= 2, throttled, docs)])
         streams = max(1, min(concurrency, mailboxes))
         est = throttled["seconds"] - waits / streams
         rows.append([f"{platform}: (throttled wall - Retry-After s / {streams} mailboxes at once) "
                      f"/ unthrottled", f"{est / sync['seconds']:.2f}x", "<= 2x",
-                     "met" if est / sync["seconds"] <= 2 else "NOT met"])
+                     _verdict(est / sync["seconds"] <= 2, throttled, docs)])
     no_wait = mine.get("throttled_no_wait")
     if no_wait:
         factor = no_wait["seconds"] / sync["seconds"]
         rows.append([f"{platform}: throttled with Retry-After 0 / unthrottled "
                      f"({no_wait['seconds']:.0f} s / {sync['seconds']:.0f} s)",
-                     f"{factor:.2f}x", "<= 2x", "met" if factor <= 2 else "NOT met"])
+                     f"{factor:.2f}x", "<= 2x", _verdict(factor <= 2, no_wait, docs)])
     return rows
 
 
