@@ -630,3 +630,30 @@ def test_an_ntlm_message_for_another_handshake_is_refused(ews: Ews) -> None:
 )
 def test_requests_missing_what_the_schema_requires_fail_validation(ews: Ews, body: str) -> None:
     assert fault_code(ews.post(body)) == "ErrorSchemaValidation"
+
+
+def test_concurrent_ntlm_connections_do_not_mix(ews: Ews) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def client(n: int) -> list[int]:
+        session = requests.Session()
+        session.trust_env = False
+        # Every other client signs in with a wrong password on its own connection.
+        password = PASSWORD if n % 2 == 0 else "wrong"
+        session.auth = HttpNtlmAuth(USER, password)
+        headers = {"Content-Type": "text/xml; charset=utf-8"}
+        envelope = (
+            f'<s:Envelope xmlns:s="{NS["s"]}" xmlns:m="{NS["m"]}" xmlns:t="{NS["t"]}">'
+            '<s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header>'
+            f"<s:Body>{GET_INBOX}</s:Body></s:Envelope>"
+        ).encode()
+        with session:
+            return [
+                session.post(ews.url, data=envelope, headers=headers, timeout=30).status_code
+                for _ in range(4)
+            ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(client, range(8)))
+    for n, statuses in enumerate(results):
+        assert statuses == ([200] * 4 if n % 2 == 0 else [401] * 4)

@@ -26,10 +26,13 @@ log = logging.getLogger(__name__)
 
 EWS_PATH = "/ews/exchange.asmx"
 
-# No DTDs, no entities, no network: a SOAP request is plain XML.
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True
-)
+
+def _parser() -> etree.XMLParser:
+    # No entities, no network: a SOAP request is plain XML. One parser per request, as
+    # lxml parsers must not be shared between the server's threads.
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True
+    )
 
 
 class EwsApp:
@@ -67,12 +70,13 @@ class EwsApp:
         try:
             body = self._handle(request.body, result.user)
         except EwsFault as exc:
+            log.debug("EWS request refused with %s", exc.code)
             return Response.xml(fault(exc.code, exc.message, exc.details), status=500)
         return Response.xml(body)
 
     def _handle(self, raw: bytes, caller: str) -> bytes:
         try:
-            env = etree.fromstring(raw, _PARSER)
+            env = etree.fromstring(raw, _parser())
         except etree.XMLSyntaxError as exc:
             line, column = exc.position
             violation = f"{exc.msg}."
