@@ -487,7 +487,7 @@ def test_tasks(tenant: Tenant) -> None:
     assert invoice.status == "inProgress" and invoice.importance == "high"
     assert invoice.percent_complete == 40
     assert invoice.due == datetime(2024, 9, 15, tzinfo=UTC)
-    assert invoice.start == datetime(2024, 9, 1, 8, tzinfo=UTC)
+    assert invoice.start == datetime(2024, 9, 1, tzinfo=UTC)  # task dates are days
     assert invoice.last_modified == datetime(2024, 9, 2, 8, tzinfo=UTC)
     assert flights.status == "completed" and flights.importance == "low"
     assert flights.completed == datetime(2024, 9, 3, 12, tzinfo=UTC)

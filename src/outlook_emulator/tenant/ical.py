@@ -6,7 +6,7 @@ import base64
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from icalendar import Calendar, Component
@@ -161,6 +161,20 @@ def _stamp(component: Component, *names: str) -> datetime | None:
         if value is not None:
             return value
     return None
+
+
+def _day(component: Component, name: str) -> datetime | None:
+    """A task's start or due date: a day, held as midnight UTC.
+
+    Exchange keeps task start and due dates as dates (Outlook's task form and
+    To Do have no time for them), so a time in the file keeps only the day it
+    falls on where it was written.
+    """
+    value = _when(component, name)
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _address(prop: Any) -> EmailAddress | None:
@@ -357,8 +371,8 @@ def _task(component: Component, position: int, ctx: ItemContext, masters: dict[s
         body_text=_text(component, "DESCRIPTION") or "",
         status=status,  # type: ignore[arg-type]
         importance=_importance(component),
-        start=_stamp(component, "DTSTART"),
-        due=_stamp(component, "DUE"),
+        start=_day(component, "DTSTART"),
+        due=_day(component, "DUE"),
         completed=completed,
         owner=_address(component.get("ORGANIZER")) or EmailAddress(address=ctx.mailbox),
         percent_complete=max(0, min(100, percent)),
