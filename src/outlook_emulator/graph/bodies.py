@@ -17,7 +17,6 @@ from outlook_emulator.graph.odata import Preferences
 _TAG = re.compile(r"<[^>]+>")
 _DROP = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 def text_to_html(text: str) -> str:
@@ -43,6 +42,15 @@ def body(text: str, markup: str | None, prefs: Preferences) -> dict[str, Any]:
 
 
 def preview(text: str, markup: str | None) -> str:
-    """``bodyPreview``: the first 255 characters of the body text."""
+    """``bodyPreview``: the first 255 characters of the body text, whitespace collapsed.
+
+    Only as much of the body as the preview needs is looked at: bodies can be long,
+    and every listed message carries a preview.
+    """
     plain = text or html_to_text(markup or "")
-    return _SPACES.sub(" ", plain).strip()[:255]
+    window = 512
+    while True:
+        collapsed = " ".join(plain[:window].split())
+        if len(collapsed) > 255 or window >= len(plain):
+            return collapsed[:255]
+        window *= 4
