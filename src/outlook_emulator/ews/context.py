@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from outlook_emulator.ews.soap import EwsFault, T
+from outlook_emulator.ews.soap import EwsError, EwsFault, T
 from outlook_emulator.tenant.model import Mailbox, Tenant
 
 # Values of ExchangeVersionType in the schema Exchange 2016 serves, oldest first.
@@ -55,8 +55,6 @@ class EwsContext:
         An explicit mailbox other than the acting one is delegate access, which
         needs folder permissions this tenant never grants the service account.
         """
-        from outlook_emulator.ews.soap import EwsError
-
         if address is None or (self.mailbox and address.lower() == self.mailbox.address):
             if self.mailbox is None:
                 raise EwsError(
