@@ -657,3 +657,29 @@ def test_concurrent_ntlm_connections_do_not_mix(ews: Ews) -> None:
         results = list(pool.map(client, range(8)))
     for n, statuses in enumerate(results):
         assert statuses == ([200] * 4 if n % 2 == 0 else [401] * 4)
+
+
+def bulk_codes(ews: Ews, offset: int, size: int, extra: str = "") -> list[str]:
+    body = find_items(offset, size, extra).replace(
+        '<t:DistinguishedFolderId Id="inbox"/>', f'<t:FolderId Id="{folder_id(ews, "Bulk")}"/>'
+    )
+    return codes(ews.call(body))
+
+
+def test_bad_paging_values_are_errors_of_the_response(ews: Ews) -> None:
+    assert bulk_codes(ews, -1, 10) == ["ErrorInvalidIndexedPagingParameters"]
+    assert bulk_codes(ews, 0, 0) == ["ErrorInvalidPagingMaxRows"]
+
+
+def test_a_restriction_value_of_the_wrong_type_is_an_error(ews: Ews) -> None:
+    bad = restriction(comparison("IsGreaterThan", "item:DateTimeReceived", "yesterday"))
+    assert bulk_codes(ews, 0, 10, bad) == ["ErrorInvalidValueForProperty"]
+
+
+def test_a_property_compared_with_another(ews: Ews) -> None:
+    same = restriction(
+        '<t:IsEqualTo><t:FieldURI FieldURI="item:DateTimeSent"/><t:FieldURIOrConstant>'
+        '<t:FieldURI FieldURI="item:DateTimeReceived"/></t:FieldURIOrConstant></t:IsEqualTo>'
+    )
+    root = bulk_find(ews, 0, 1000, same)
+    assert root.get("TotalItemsInView") == str(BULK)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from outlook_emulator.ews.soap import EwsFault
+from outlook_emulator.ews.soap import EwsError, EwsFault
 
 # EWSFindCountLimit's default: the most items one FindItem/FindFolder page returns.
 FIND_COUNT_LIMIT = 1000
@@ -51,9 +51,14 @@ def parse_indexed_view(el: etree._Element | None) -> IndexedView:
         raise EwsFault(
             "ErrorSchemaValidation", "The request failed schema validation: paging."
         ) from None
-    if offset < 0 or (max_entries is not None and max_entries < 1):
-        raise EwsFault(
-            "ErrorInvalidIndexedPagingParameters", "The paging parameters are not valid."
+    # Both are schema-valid ints; responsecode.md names the error for each bad value.
+    if offset < 0:
+        raise EwsError(
+            "ErrorInvalidIndexedPagingParameters", "The offset for indexed paging is negative."
+        )
+    if max_entries is not None and max_entries < 1:
+        raise EwsError(
+            "ErrorInvalidPagingMaxRows", "The maximum number of rows must be greater than zero."
         )
     base = el.get("BasePoint", "Beginning")
     if base not in ("Beginning", "End"):

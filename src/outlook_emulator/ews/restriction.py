@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from outlook_emulator.ews.soap import EwsFault, T
+from outlook_emulator.ews.soap import EwsError, EwsFault, T
 from outlook_emulator.ews.values import GETTERS, parse_constant
 from outlook_emulator.tenant.model import Item
 
@@ -32,7 +32,8 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _invalid(what: str) -> EwsFault:
-    return EwsFault("ErrorInvalidRestriction", f"The restriction is not valid: {what}.")
+    """A restriction the schema does not allow: the request fails validation."""
+    return EwsFault("ErrorSchemaValidation", f"The request failed schema validation: {what}.")
 
 
 def _getter(path: etree._Element | None) -> tuple[str, Callable[[Item], Any]]:
@@ -73,23 +74,36 @@ def _expression(el: etree._Element) -> Predicate:
 
 
 def _comparison(el: etree._Element, compare: Callable[[Any, Any], bool]) -> Predicate:
-    if len(el) != 2:
-        raise _invalid("a comparison needs a property and a constant")
+    if len(el) != 2 or len(el[1]) != 1:
+        raise _invalid("a comparison needs a property and a FieldURIOrConstant")
     uri, get = _getter(el[0])
-    constant = el[1].find(T + "Constant")
-    if constant is None:
-        raise _invalid("only constants can be compared with")
-    try:
-        value = parse_constant(uri, constant.get("Value", ""))
-    except ValueError:
-        raise _invalid(f"{constant.get('Value')!r} is not a value of {uri}") from None
+    other = el[1][0]
+    if other.tag == T + "Constant":
+        value = _constant(uri, other.get("Value", ""))
+        return _compare_with(get, lambda item: value, compare)
+    # A property compared with another property of the same item.
+    return _compare_with(get, _getter(other)[1], compare)
 
+
+def _constant(uri: str, text: str) -> Any:
+    try:
+        return parse_constant(uri, text)
+    except ValueError:
+        # responsecode.md: "the comparison value in the restriction is invalid for the property".
+        raise EwsError(
+            "ErrorInvalidValueForProperty", f"{text!r} is not a valid value for {uri}."
+        ) from None
+
+
+def _compare_with(
+    left: Callable[[Item], Any], right: Callable[[Item], Any], compare: Callable[[Any, Any], bool]
+) -> Predicate:
     def predicate(item: Item) -> bool:
-        actual = get(item)
-        if actual is None:
+        actual, expected = left(item), right(item)
+        if actual is None or expected is None:
             return False
         try:
-            return bool(compare(actual, value))
+            return bool(compare(actual, expected))
         except TypeError:
             return False
 

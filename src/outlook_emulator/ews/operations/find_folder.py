@@ -32,13 +32,13 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     if traversal not in ("Shallow", "Deep", "SoftDeleted"):
         raise EwsFault("ErrorSchemaValidation", "The request failed schema validation: Traversal.")
     shape = parse_shape(required(request, "FolderShape"))
-    view = parse_indexed_view(request.find(M + "IndexedPageFolderView"))
     response = response_root("FindFolderResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = required(request, "ParentFolderIds")
     for el in parents if parents is not None else []:
         try:
             ref = resolve(ctx, el)
+            view = parse_indexed_view(request.find(M + "IndexedPageFolderView"))
         except EwsError as exc:
             response_message(messages, "FindFolderResponseMessage", exc)
             continue
