@@ -678,7 +678,9 @@ def test_incremental_calendar_rounds(tenant: tuple[Path, dict[str, EmailMessage]
         checkpoint = _round(graph, alice, calendar)[-1].cursor
         assert [p.upserts for p in _round(graph, alice, calendar, checkpoint)] == [[]]
 
-        # Created now, as the store stamps an item it receives.
+        # Created now, as the store stamps an item it receives; a second later than
+        # the round began, since creation times are compared at second resolution.
+        time.sleep(1.1)
         now = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y%m%dT%H%M%SZ")
         _control(info, "PUT", "calendar/review.ics", content=_event_ics("r1", "Review", now))
         pages = _round(graph, alice, calendar, checkpoint)

@@ -554,3 +554,24 @@ def test_an_unreadable_file_is_skipped_and_the_rest_loads(tmp_path: Path) -> Non
     tenant = load_tenant(tmp_path)
     assert [m.path for m in items_of(tenant, "inbox")] == ["inbox/good.eml"]
     assert "cannot be read" in dict(tenant.skipped)[f"{ALICE}/inbox/gone.eml"]
+
+
+def test_attachment_file_names_keep_their_spaces(tmp_path: Path) -> None:
+    from outlook_emulator.tenant.loader import load_tenant
+
+    root = tmp_path / "t"
+    inbox = root / "mailboxes" / "alice@contoso.example" / "inbox"
+    inbox.mkdir(parents=True)
+    (root / "tenant.toml").write_text('tenant_id = "t"\ndomain = "contoso.example"\n')
+    (inbox / "m.eml").write_bytes(
+        b"From: a@b.example\r\nTo: alice@contoso.example\r\nSubject: s\r\n"
+        b"Date: Wed, 01 May 2024 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"body\r\n--b\r\nContent-Type: text/plain\r\n"
+        b'Content-Disposition: attachment; filename="7 days  everyday.txt"\r\n\r\nx\r\n--b--\r\n'
+    )
+    tenant = load_tenant(root)
+    folder = tenant.mailboxes["alice@contoso.example"].well_known("inbox")
+    assert folder is not None
+    (message,) = folder.items.values()
+    assert [a.name for a in message.attachments] == ["7 days  everyday.txt"]

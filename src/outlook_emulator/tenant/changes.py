@@ -26,15 +26,23 @@ def put_file(tenant: Tenant, address: str, path: str, data: bytes) -> str:
 
     Replaced items keep their ids. Raises NotFound for an unknown mailbox or folder and
     UnrepresentableFile when the bytes cannot be an item of that folder.
+
+    The store stamps the change with its own clock, as Exchange does: the item was
+    created (or last modified) now, whatever dates the file carries.
     """
     with tenant.lock:
         mailbox = _mailbox(tenant, address)
         folder = _folder(mailbox, path)
-        items, _ = parse_file(mailbox.address, folder, path, data, datetime.now(UTC))
+        now = datetime.now(UTC)
+        items, _ = parse_file(mailbox.address, folder, path, data, now)
         if not items:
             raise UnrepresentableFile("nothing in the file can be an item")
         old = {item.path: item for _, item in mailbox.items_at(path)}
         _assign_ids(mailbox, items, old)
+        for item in items:
+            previous = old.get(item.path)
+            item.created = previous.created if previous is not None else now
+            item.last_modified = now
         for gone in set(old) - {item.path for item in items}:
             mailbox.remove(old[gone].id)
         for item in items:

@@ -171,19 +171,33 @@ def header_text(hdrs: Headers, name: str) -> str | None:
     return _decode_words(values[0])
 
 
-def _decode_words(raw: str) -> str:
+def _decode_words(raw: str, keep_spaces: bool = False) -> str:
+    """Decode RFC 2047 words; collapse whitespace, or for a file name only unfold it.
+
+    A file name is a quoted string whose spaces are part of the name (RFC 2045
+    §5.1, RFC 2183); unfolding removes only the line breaks (RFC 5322 §2.2.3).
+    """
+    tidy = _unfold if keep_spaces else _collapse
     raw = _undo_surrogates(raw)
     if "=?" not in raw:
-        return " ".join(raw.split())
+        return tidy(raw)
     try:
         chunks = decode_header(raw)
     except Exception:  # a malformed encoded word: keep the header as it stands
-        return " ".join(raw.split())
+        return tidy(raw)
     text = "".join(
         chunk if isinstance(chunk, str) else decode_text(chunk, charset)
         for chunk, charset in chunks
     )
+    return tidy(text)
+
+
+def _collapse(text: str) -> str:
     return " ".join(text.split())
+
+
+def _unfold(text: str) -> str:
+    return text.replace("\r\n", "").replace("\n", "").replace("\r", "").strip()
 
 
 def _undo_surrogates(raw: str) -> str:
@@ -374,7 +388,7 @@ def _filename(part: MimePart) -> str | None:
         return None
     if not name:
         return None
-    return _decode_words(str(name)) or None
+    return _decode_words(str(name), keep_spaces=True) or None
 
 
 def _payload_bytes(part: MimePart) -> bytes:
