@@ -277,12 +277,11 @@ def test_find_folder_shallow_deep_and_paged(ews: Ews) -> None:
 
 
 def find_items(offset: int, size: int, extra: str = "", base: str = "Beginning") -> str:
-    bulk = ""
     return (
         '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
         '<t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties>'
         f'</m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="{size}" Offset="{offset}" '
-        f'BasePoint="{base}"/>{extra}<m:ParentFolderIds>{bulk}'
+        f'BasePoint="{base}"/>{extra}<m:ParentFolderIds>'
         '<t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>'
     )
 
@@ -491,7 +490,7 @@ def test_sync_pages_one_change_at_a_time(ews: Ews) -> None:
 FORMATS = ["EwsId", "EwsLegacyId", "EntryId", "HexEntryId", "StoreId", "OwaId"]
 
 
-def convert(value: str, source: str, destination: str) -> etree._Element:
+def convert(value: str, source: str, destination: str) -> str:
     return (
         f'<m:ConvertId DestinationFormat="{destination}"><m:SourceIds>'
         f'<t:AlternateId Format="{source}" Id="{value}" Mailbox="{ALICE}"/>'
