@@ -42,7 +42,7 @@ from exchangelib.protocol import close_connections
 
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.http import EmulatorServer
-from outlook_emulator.tenant.changes import delete_file, put_file
+from outlook_emulator.tenant.changes import delete_file, move_file, put_file
 from outlook_emulator.tenant.folders import add_child
 from outlook_emulator.tenant.loader import load_tenant
 from outlook_emulator.tenant.model import Tenant
@@ -422,6 +422,29 @@ def test_sync_items_pages_then_reports_changes(served: Served, tenant: Tenant) -
         put_file(tenant, ALICE, "Bulk/m000.eml", bulk_mail(0))
         put_file(tenant, ALICE, "Bulk/m001.eml", bulk_mail(1))
         delete_file(tenant, ALICE, "Bulk/new.eml")
+
+
+def test_a_moved_mail_is_created_in_one_folder_and_deleted_from_the_other(tmp_path: Path) -> None:
+    tenant = load_tenant(write_tenant(tmp_path))
+    served = Served(tenant)
+    served.server.start()
+    try:
+        account = served.account()
+        inbox, bulk = account.inbox, account.msg_folder_root / "Bulk"
+        list(inbox.sync_items(max_changes_returned=512))
+        list(bulk.sync_items(max_changes_returned=512))
+        inbox_state, bulk_state = inbox.item_sync_state, bulk.item_sync_state
+        moved = move_file(tenant, ALICE, "Bulk/m007.eml", "inbox/m007.eml")
+        into = [
+            (c, i.id) for c, i in inbox.sync_items(sync_state=inbox_state, only_fields=["subject"])
+        ]
+        out_of = [(c, i.id) for c, i in bulk.sync_items(sync_state=bulk_state)]
+        assert into == [("create", moved)]
+        assert out_of == [("delete", moved)]
+    finally:
+        close_connections()
+        served.server.stop()
+    assert served.validator.failures == []
 
 
 def test_folder_hierarchy_sync(served: Served) -> None:

@@ -43,14 +43,14 @@ class EwsApp:
         self.auth = Authenticator(tenant)
         self.state = EwsState()
         with tenant.lock:
-            self.state.note_items(
-                (item.id, item.changed_seq)
+            self.state.note_births(
+                (folder.id, item.id, item.changed_seq)
                 for mailbox in tenant.mailboxes.values()
                 for folder in mailbox.folders.values()
                 for item in folder.items.values()
             )
-            self.state.note_items(
-                (folder.id, folder.changed_seq)
+            self.state.note_births(
+                ("", folder.id, folder.changed_seq)
                 for mailbox in tenant.mailboxes.values()
                 for folder in mailbox.folders.values()
             )

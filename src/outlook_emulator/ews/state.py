@@ -22,21 +22,22 @@ class EwsState:
         self._views: OrderedDict[Hashable, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
-        # item or folder id -> the change sequence at which this server first saw it. The
-        # tenant model keeps only the last change, but the sync operations must tell a new
-        # item or folder (Create) from a changed one (Update).
-        self._births: dict[str, int] = {}
+        # (where, id) -> the change sequence at which this server first saw an item in a
+        # folder (where = the folder's id) or a folder (where = ""). The tenant model keeps
+        # only the last change, but the sync operations must tell a new item or folder
+        # (Create) from a changed one (Update); an item moved into a folder is new there.
+        self._births: dict[tuple[str, str], int] = {}
 
-    def note_items(self, items: Iterable[tuple[str, int]]) -> None:
-        """Record (item id, change sequence) pairs; the first sighting of an id wins."""
+    def note_births(self, sightings: Iterable[tuple[str, str, int]]) -> None:
+        """Record (where, id, change sequence) sightings; the first sighting wins."""
         with self._lock:
-            for item_id, seq in items:
-                self._births.setdefault(item_id, seq)
+            for where, what, seq in sightings:
+                self._births.setdefault((where, what), seq)
 
-    def born_after(self, item_id: str, seq: int) -> bool:
-        """Whether the item first appeared after change ``seq`` (unknown items: yes)."""
+    def born_after(self, where: str, what: str, seq: int) -> bool:
+        """Whether ``what`` first appeared in ``where`` after change ``seq`` (unknown: yes)."""
         with self._lock:
-            return self._births.get(item_id, seq + 1) > seq
+            return self._births.get((where, what), seq + 1) > seq
 
     def view(self, key: Hashable, build: Callable[[], V]) -> V:
         with self._lock:

@@ -40,11 +40,11 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     for child in folders:
         changed_seq = child.folder.changed_seq if child.folder else 0
         if previous.initial or changed_seq > previous.seq:
-            is_new = previous.initial or state.born_after(child.id, previous.seq)
+            is_new = previous.initial or state.born_after("", child.id, previous.seq)
             render_folder(
                 sub(box, T + ("Create" if is_new else "Update")), child, shape, ctx.version
             )
-    state.note_items((c.id, c.folder.changed_seq) for c in folders if c.folder is not None)
+    state.note_births(("", c.id, c.folder.changed_seq) for c in folders if c.folder is not None)
     return response
 
 

@@ -116,7 +116,7 @@ def _changes(folder: Folder, mailbox: str, seq: int, state: EwsState) -> list[_C
         out = list(latest.values())
         out.extend(_Change(t.deleted_seq, t.item_id, None) for t in gone)
         out.sort(key=lambda c: c.seq)
-        state.note_items((i.id, i.changed_seq) for i in changed)
+        state.note_births((folder.id, i.id, i.changed_seq) for i in changed)
         return out
 
     key = ("sync", mailbox, folder.id, seq, len(folder.items), len(folder.tombstones))
@@ -158,5 +158,7 @@ def _write_change(
     if change.item is None:
         sub(sub(box, T + "Delete"), T + "ItemId", Id=change.item_id)
         return
-    is_new = previous.initial or state.born_after(change.item_id, previous.seq)
+    is_new = previous.initial or state.born_after(
+        change.item.folder_id, change.item_id, previous.seq
+    )
     render_item(sub(box, T + ("Create" if is_new else "Update")), change.item, render)
