@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -144,7 +145,7 @@ class Emulator:
         self.proc: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
         self.load_seconds = 0.0
-        self._stderr = tempfile.TemporaryFile("w+")
+        self._stderr = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the emulator
         self.http: httpx.Client | None = None
 
     def __enter__(self) -> Emulator:
@@ -309,10 +310,8 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
             cpu_seconds=usage.ru_utime + usage.ru_stime,
         )
     if "--json" in args and run.stdout.strip().startswith("{"):
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             run.summary = json.loads(run.stdout.strip().splitlines()[-1])
-        except json.JSONDecodeError:
-            pass
     return run
 
 

@@ -17,6 +17,7 @@ profiled.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import pstats
 import runpy
@@ -63,10 +64,9 @@ def profile_module(module: str, argv: list[str], out: Path) -> int:
             profiles = list(_profiles)
         stats = pstats.Stats(profiles[0])
         for profile in profiles[1:]:
-            try:
+            # TypeError/ValueError: a thread that never ran any Python code
+            with contextlib.suppress(TypeError, ValueError):
                 stats.add(profile)
-            except (TypeError, ValueError):  # a thread that never ran any Python code
-                pass
         stats.dump_stats(str(out))
     return code
 

@@ -250,7 +250,7 @@ def report(result: dict[str, Any], reference: dict[str, Any] | None, platforms: 
            concurrency: int = 4) -> str:
     lines = []
     rows = []
-    for label, res in (("reference", reference), ("main", result)):
+    for res in (reference, result):
         if not res:
             continue
         for platform in platforms:
