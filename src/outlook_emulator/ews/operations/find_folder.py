@@ -35,7 +35,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     response = response_root("FindFolderResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = required(request, "ParentFolderIds")
-    for el in parents if parents is not None else []:
+    for el in parents:
         try:
             ref = resolve(ctx, el)
             view = parse_indexed_view(request.find(M + "IndexedPageFolderView"))

@@ -45,7 +45,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     response = response_root("FindItemResponse")
     messages = sub(response, M + "ResponseMessages")
     parents = required(request, "ParentFolderIds")
-    for el in parents if parents is not None else []:
+    for el in parents:
         try:
             ref = resolve(ctx, el)
             page, offset, total, last = _page(ref, request, traversal, state)
@@ -73,7 +73,11 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
 def _page(
     ref: FolderRef, request: etree._Element, traversal: str, state: EwsState
 ) -> tuple[list[Item], int | None, int, bool]:
-    """The page of items, the next offset (None for CalendarView), the total, and last-page flag."""
+    """The page of items, the next offset (None for CalendarView), the total, and last-page flag.
+
+    Deep traversal is meant for search folders, which the tenant model has none of; on a
+    normal folder it lists the folder's own items, as Shallow does.
+    """
     calendar = request.find(M + "CalendarView")
     if calendar is not None:
         return _calendar_page(ref, calendar)
@@ -112,6 +116,7 @@ def _calendar_page(ref: FolderRef, el: etree._Element) -> tuple[list[Item], None
     try:
         window_start = _parse_dt(el.get("StartDate", ""))
         window_end = _parse_dt(el.get("EndDate", ""))
+        limit = int(el.get("MaxEntriesReturned") or FIND_COUNT_LIMIT)
     except ValueError:
         raise EwsFault(
             "ErrorSchemaValidation", "The request failed schema validation: CalendarView."
@@ -120,7 +125,10 @@ def _calendar_page(ref: FolderRef, el: etree._Element) -> tuple[list[Item], None
         raise EwsError(
             "ErrorCalendarEndDateIsEarlierThanStartDate", "EndDate is earlier than StartDate."
         )
-    limit = int(el.get("MaxEntriesReturned") or FIND_COUNT_LIMIT)
+    if limit < 1:
+        raise EwsError(
+            "ErrorInvalidPagingMaxRows", "The maximum number of rows must be greater than zero."
+        )
     events = calendar_view(ref.folder, window_start, window_end, limit + 1)
     return list(events[:limit]), None, min(len(events), limit), len(events) <= limit
 

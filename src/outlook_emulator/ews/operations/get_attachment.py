@@ -25,7 +25,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     response = response_root("GetAttachmentResponse")
     messages = sub(response, M + "ResponseMessages")
     ids = required(request, "AttachmentIds")
-    for el in ids if ids is not None else []:
+    for el in ids:
         try:
             owner, att = find_attachment(ctx.mailbox_for(None), el.get("Id", ""), state)
         except EwsError as exc:

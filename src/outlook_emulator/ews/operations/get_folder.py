@@ -21,7 +21,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     response = response_root("GetFolderResponse")
     messages = sub(response, M + "ResponseMessages")
     folder_ids = required(request, "FolderIds")
-    for el in folder_ids if folder_ids is not None else []:
+    for el in folder_ids:
         try:
             ref = resolve(ctx, el)
         except EwsError as exc:

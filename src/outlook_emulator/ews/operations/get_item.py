@@ -33,7 +33,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     response = response_root("GetItemResponse")
     messages = sub(response, M + "ResponseMessages")
     item_ids = required(request, "ItemIds")
-    for el in item_ids if item_ids is not None else []:
+    for el in item_ids:
         try:
             item = _lookup(ctx, el, state)
         except EwsError as exc:
