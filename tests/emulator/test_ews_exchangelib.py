@@ -35,6 +35,7 @@ from exchangelib import (
 from exchangelib.errors import (
     ErrorAccessDenied,
     ErrorImpersonateUserDenied,
+    ErrorItemNotFound,
     ErrorNonExistentMailbox,
     UnauthorizedError,
 )
@@ -387,6 +388,24 @@ def test_paging_through_a_large_folder(served: Served) -> None:
     query.page_size = 50
     subjects = [m.subject for m in query]
     assert subjects == [f"Bulk {n:03d}" for n in reversed(range(BULK))]
+
+
+def test_querysets_slice_sort_count_and_filter(served: Served) -> None:
+    bulk = served.account().msg_folder_root / "Bulk"
+    by_subject = bulk.all().order_by("subject").only("subject")
+    assert [m.subject for m in by_subject[10:13]] == ["Bulk 010", "Bulk 011", "Bulk 012"]
+    assert bulk.all().count() == BULK
+    assert bulk.filter(subject__startswith="Bulk 24").count() == 10
+    assert bulk.filter(subject__contains="zz").exists() is False
+    assert bulk.filter(is_read=False).count() == 0
+
+
+def test_fetch_reports_unknown_ids_one_by_one(served: Served) -> None:
+    account = served.account()
+    known = [m.id for m in account.inbox.all().only("id")]
+    answers = list(account.fetch(ids=[(known[0], None), ("AAMkAGgone", None), (known[1], None)]))
+    assert isinstance(answers[1], ErrorItemNotFound)
+    assert {a.subject for a in (answers[0], answers[2])} == {"Quarterly report", "Planning meeting"}
 
 
 def test_restriction_on_received_time(served: Served) -> None:
