@@ -85,7 +85,11 @@ class Downloader:
         page_size: int = 100,
         mailboxes_at_once: int = 4,
         per_mailbox: int = 4,
+        sequential_attachments: bool = False,
     ) -> None:
+        """``sequential_attachments``: list attachments 4 at a time but fetch their
+        content one at a time after the page, as the connector does today."""
+        self.sequential_attachments = sequential_attachments
         self.graph = graph_url.rstrip("/")
         self.page_size = page_size
         self.mailboxes_at_once = mailboxes_at_once
@@ -213,14 +217,21 @@ class Downloader:
             url = body.get("@odata.nextLink") or ""
 
     def attachments(self, side: ThreadPoolExecutor, parents: list[str], select: bool) -> None:
-        def one(parent: str) -> None:
+        def one(parent: str) -> list[str]:
             listing = self.get("attachment list", f"{parent}/attachments",
                                {"$select": ATTACHMENT_FIELDS} if select else None)
-            for attachment in listing.get("value") or []:
-                if attachment.get("id"):
-                    self.download(f"{parent}/attachments/{seg(attachment['id'])}/$value")
+            urls = [f"{parent}/attachments/{seg(a['id'])}/$value"
+                    for a in listing.get("value") or [] if a.get("id")]
+            if not self.sequential_attachments:
+                for url in urls:
+                    self.download(url)
+            return urls
 
-        list(side.map(one, parents))
+        listed = list(side.map(one, parents))
+        if self.sequential_attachments:
+            for urls in listed:
+                for url in urls:
+                    self.download(url)
 
 
 def from_config(path: Path, **kwargs: Any) -> Downloader:
@@ -235,8 +246,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", type=Path, required=True,
                         help="a connector configuration (outlook_cloud) naming the served tenant")
+    parser.add_argument("--sequential-attachments", action="store_true",
+                        help="fetch attachment content one at a time after each page, "
+                             "as the connector does")
     args = parser.parse_args()
-    downloader = from_config(args.config)
+    downloader = from_config(args.config, sequential_attachments=args.sequential_attachments)
     started = time.perf_counter()
     tally = downloader.run()
     wall = time.perf_counter() - started
