@@ -505,7 +505,13 @@ def _organizer(el: etree._Element, item: Item, ctx: RenderContext) -> None:
 
 def _recurrence(el: etree._Element, item: Item, ctx: RenderContext) -> None:
     if isinstance(item, Event) and item.recurrence and item.start:
-        write_recurrence(el, item.recurrence.rrule, item.start)
+        # Built aside first: a rule EWS cannot express leaves the element out, not half written.
+        holder = etree.Element(T + "Holder", nsmap={"t": T[1:-1]})
+        try:
+            write_recurrence(holder, item.recurrence.rrule, item.start)
+        except (KeyError, ValueError, IndexError):
+            return
+        el.extend(holder)
 
 
 def _occurrence_info(parent: etree._Element, tag: str, event: Event) -> None:

@@ -9,9 +9,10 @@ GetItem can answer for them without storing anything.
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime, timedelta
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from outlook_emulator.tenant.model import Event, Folder
 
@@ -52,6 +53,31 @@ def make_occurrence(master: Event, start: datetime) -> Event:
 MAX_EXPANSION = 5000
 
 
+_UNTIL = re.compile(r"UNTIL=(\d{8})(T\d{6})?Z?", re.IGNORECASE)
+
+
+def series_rule(master: Event) -> rrule | None:
+    """The series' rule anchored at its UTC start; None when the RRULE cannot be read.
+
+    iCalendar allows a floating or date-only UNTIL, which dateutil refuses next to an
+    aware start; such an UNTIL is read as UTC (a date as the end of that day).
+    """
+    assert master.recurrence is not None and master.start is not None
+    start = master.start.astimezone(UTC)
+    text = master.recurrence.rrule.removeprefix("RRULE:")
+    for candidate in (text, _UNTIL.sub(_utc_until, text)):
+        try:
+            rule = rrulestr(candidate, dtstart=start)
+        except (ValueError, TypeError):
+            continue
+        return rule if isinstance(rule, rrule) else None
+    return None
+
+
+def _utc_until(match: re.Match[str]) -> str:
+    return f"UNTIL={match.group(1)}{match.group(2) or 'T235959'}Z"
+
+
 def is_bounded(master: Event) -> bool:
     assert master.recurrence is not None
     rule = master.recurrence.rrule.upper()
@@ -61,7 +87,9 @@ def is_bounded(master: Event) -> bool:
 def series_starts(master: Event, limit: int = MAX_EXPANSION) -> list[datetime]:
     """The original starts of the series' occurrences, deleted ones left out."""
     assert master.recurrence is not None and master.start is not None
-    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    rule = series_rule(master)
+    if rule is None:
+        return []
     excluded = {d.astimezone(UTC) for d in master.recurrence.exdates}
     out: list[datetime] = []
     for start in rule:
@@ -75,7 +103,9 @@ def series_starts(master: Event, limit: int = MAX_EXPANSION) -> list[datetime]:
 def nth_start(master: Event, index: int) -> datetime | None:
     """The original start of occurrence ``index`` (1-based) of a series, deleted ones included."""
     assert master.recurrence is not None and master.start is not None
-    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    rule = series_rule(master)
+    if rule is None:
+        return None
     for position, start in enumerate(rule, start=1):
         if position == index:
             return start
@@ -91,7 +121,9 @@ def is_deleted(master: Event, start: datetime) -> bool:
 
 def expand(master: Event, window_start: datetime, window_end: datetime, limit: int) -> list[Event]:
     assert master.recurrence is not None and master.start is not None
-    rule = rrulestr(master.recurrence.rrule, dtstart=master.start.astimezone(UTC))
+    rule = series_rule(master)
+    if rule is None:
+        return []
     duration = (master.end - master.start) if master.end else timedelta(0)
     excluded = {d.astimezone(UTC) for d in master.recurrence.exdates}
     out: list[Event] = []

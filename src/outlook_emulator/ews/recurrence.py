@@ -68,9 +68,12 @@ def _write_pattern(rec: etree._Element, rule: dict[str, str], start: datetime) -
         _monthly(rec, rule, bydays, interval, start)
     elif freq == "YEARLY":
         _yearly(rec, rule, bydays, start)
-    else:
+    elif freq == "DAILY":
         el = sub(rec, T + "DailyRecurrence")
         sub(el, T + "Interval", interval)
+    else:
+        # HOURLY, MINUTELY, SECONDLY (or nonsense): no EWS pattern repeats within a day.
+        raise ValueError(f"no EWS recurrence pattern for FREQ={freq}")
 
 
 def _relative_index(rule: dict[str, str], bydays: list[tuple[int | None, str]]) -> int:
