@@ -682,3 +682,18 @@ def test_a_property_compared_with_another(ews: Ews) -> None:
     )
     root = bulk_find(ews, 0, 1000, same)
     assert root.get("TotalItemsInView") == str(BULK)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "NTLM " + base64.b64encode(b"NTLMSSP\x00\x01\x00\x00\x00garbage").decode(),
+        "NTLM " + base64.b64encode(b"NTLMSSP\x00\x03\x00\x00\x00garbage").decode(),
+        "NTLM not-base64!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Bearer abc.def.ghi",
+    ],
+)
+def test_malformed_credentials_are_refused_not_crashed_on(ews: Ews, authorization: str) -> None:
+    ews.session.auth = None
+    assert ews.post(GET_INBOX, authorization=authorization).status_code == 401

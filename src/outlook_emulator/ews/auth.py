@@ -129,7 +129,10 @@ class Authenticator:
         message_type = int.from_bytes(raw[8:12], "little") if len(raw) >= 12 else 0
         if message_type == 1:
             connection.pop(_NTLM_USER, None)
-            challenge = self._challenge(raw).pack()
+            try:
+                challenge = self._challenge(raw).pack()
+            except Exception:  # a malformed token is a failed sign-in, not a server error
+                return AuthResult(user=None)
             # The exact bytes of both messages go into the MIC of the third one.
             connection[_NTLM_STATE] = (raw, challenge)
             return AuthResult(user=None, challenge=base64.b64encode(challenge).decode())
