@@ -697,3 +697,15 @@ def test_a_property_compared_with_another(ews: Ews) -> None:
 def test_malformed_credentials_are_refused_not_crashed_on(ews: Ews, authorization: str) -> None:
     ews.session.auth = None
     assert ews.post(GET_INBOX, authorization=authorization).status_code == 401
+
+
+def test_an_emulator_defect_is_still_a_soap_fault(
+    ews: Ews, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outlook_emulator.ews import operations
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("defect")
+
+    monkeypatch.setitem(operations.OPERATIONS, "GetFolder", broken)
+    assert fault_code(ews.post(GET_INBOX)) == "ErrorInternalServerError"

@@ -72,6 +72,12 @@ class EwsApp:
         except EwsFault as exc:
             log.debug("EWS request refused with %s", exc.code)
             return Response.xml(fault(exc.code, exc.message, exc.details), status=500)
+        except Exception:
+            # A defect of the emulator still answers in EWS's terms, so clients report it
+            # as the server error it is rather than failing to parse the answer.
+            log.exception("EWS request failed")
+            message = "An internal server error occurred. The operation failed."
+            return Response.xml(fault("ErrorInternalServerError", message), status=500)
         return Response.xml(body)
 
     def _handle(self, raw: bytes, caller: str) -> bytes:
