@@ -16,6 +16,7 @@ import pytest
 from outlook_connector.sources.base import SourceError
 from outlook_connector.sources.graph.auth import certificate_credential, sign_in_error
 from outlook_connector.sources.graph.client import (
+    TOKEN_RENEWALS,
     GraphClient,
     backoff_seconds,
     retry_after_seconds,
@@ -132,12 +133,20 @@ def test_401_forces_one_token_refresh_and_retries() -> None:
     assert [r.headers["Authorization"] for r in h.requests] == ["Bearer token-0", "Bearer token-1"]
 
 
-def test_a_second_401_is_an_error() -> None:
+def test_a_token_still_refused_after_renewals_is_an_error() -> None:
     h = harness(lambda r: error(401, "InvalidAuthenticationToken", "expired"))
     with pytest.raises(GraphError) as caught:
         h.client.get_json("users")
     assert caught.value.status == 401
-    assert h.tokens.forced == 1
+    assert h.tokens.forced == TOKEN_RENEWALS
+    assert len(h.requests) == TOKEN_RENEWALS + 1
+
+
+def test_two_refusals_in_a_row_are_renewed_through() -> None:
+    answers = iter([error(401, "InvalidAuthenticationToken", "expired")] * 2)
+    h = harness(lambda r: next(answers, httpx.Response(200, json={"value": []})))
+    assert h.client.get_json("users") == {"value": []}
+    assert h.tokens.forced == 2
 
 
 def test_other_errors_are_not_retried() -> None:

@@ -180,6 +180,8 @@ class FaultInjector:
         kind = self._draw()
         if kind == "gone" and not _is_incremental(request, protocol):
             kind = None
+        if kind == "token_expiry" and protocol == "ews":
+            kind = None  # NTLM authenticates the connection; there is no token to expire
         if kind is None:
             return call_next(request)
         with self._lock:

@@ -29,7 +29,7 @@ from types import FrameType
 from outlook_emulator.certs import create_server_certificates
 from outlook_emulator.control import ControlApp
 from outlook_emulator.ews.app import EwsApp
-from outlook_emulator.faults import FaultInjector, Limits
+from outlook_emulator.faults import FaultInjector, FaultRates, Limits
 from outlook_emulator.graph import GraphApp
 from outlook_emulator.http import App, EmulatorServer
 from outlook_emulator.identity import IdentityApp, TokenService
@@ -53,13 +53,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"lifetime of issued access tokens (default {DEFAULT_LIFETIME})",
     )
     parser.add_argument(
-        "--fault-seed", type=int, default=None, metavar="N",
+        "--faults", type=_fault_rates, default=FaultRates(), metavar="JSON",
+        help='fraction of requests that get each fault, e.g. \'{"throttle": 0.2, "server_error": '
+        '0.05, "reset": 0.02, "slow": 0.05, "truncate": 0.01, "gone": 0.01, "token_expiry": '
+        '0.01}\' (also settable while running: PUT /_emulator/faults)',
+    )
+    parser.add_argument(
+        "--seed", "--fault-seed", dest="fault_seed", type=int, default=None, metavar="N",
         help="seed for injected faults, so a faulty run can be repeated",
     )
     parser.add_argument(
         "--no-throttling", action="store_true",
         help="do not enforce Graph's per-mailbox concurrency and request-rate limits",
     )
+    parser.add_argument(
+        "--graph-concurrency", type=int, default=Limits.graph_concurrency, metavar="N",
+        help="concurrent Graph requests per application and mailbox (default: Graph's 4)",
+    )
+    parser.add_argument(
+        "--graph-requests", type=int, default=Limits.graph_requests, metavar="N",
+        help="Graph requests per application and mailbox per window (default: Graph's 10000)",
+    )
+    parser.add_argument(
+        "--graph-window", type=float, default=Limits.graph_window_seconds, metavar="SECONDS",
+        help="length of the request-rate window (default: Graph's 600 s)",
+    )
+    parser.add_argument(
+        "--ews-concurrency", type=int, default=Limits.ews_concurrency, metavar="N",
+        help="concurrent EWS requests per mailbox before ErrorServerBusy (default: unlimited)",
+    )
+
+
+def _fault_rates(text: str) -> FaultRates:
+    try:
+        return FaultRates.from_json(json.loads(text))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_apps(tenant: Tenant, tokens: TokenService) -> list[App]:
@@ -107,10 +136,15 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _fault_injector(args: argparse.Namespace) -> FaultInjector:
-    limits = Limits()
+    limits = Limits(
+        graph_concurrency=args.graph_concurrency,
+        graph_requests=args.graph_requests,
+        graph_window_seconds=args.graph_window,
+        ews_concurrency=args.ews_concurrency,
+    )
     if args.no_throttling:
         limits = Limits(graph_concurrency=0, graph_requests=2**62, ews_concurrency=0)
-    return FaultInjector(limits=limits, seed=args.fault_seed)
+    return FaultInjector(rates=args.faults, limits=limits, seed=args.fault_seed)
 
 
 def _serve(server: EmulatorServer, tenant: Tenant, ca_cert: str) -> None:

@@ -28,6 +28,7 @@ from outlook_connector.sources.base import (
     MailboxUnavailable,
     Page,
     Source,
+    SourceError,
 )
 from outlook_connector.sync.progress import Progress
 
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from outlook_connector.sync.attachments import AttachmentIndexer
 
 log = logging.getLogger(__name__)
+
+# How often one round may start a collection over after the server refused its cursor.
+MAX_CURSOR_RESTARTS = 3
 
 Document = dict[str, Any]
 DocumentFilter = Callable[[Document], bool]
@@ -160,17 +164,13 @@ class SyncEngine:
             address, collection.key, collection.name, collection.object_type, full
         )
         try:
-            try:
-                self._stream(mailbox, collection, round_)
-            except CursorExpired as exc:
-                log.warning("%s %s: %s; enumerating it again", address, collection.name, exc)
-                generation = self.index.restart_enumeration(address, collection.key)
-                round_ = Round(None, generation, enumerating=True)
-                self._stream(mailbox, collection, round_)
+            round_ = self._stream_restarting(mailbox, collection, round_)
         except Exception as exc:
-            if not isinstance(exc, MailboxUnavailable):
-                log.exception("%s %s failed", address, collection.name)
             message = _describe(exc)
+            if isinstance(exc, SourceError):  # explained by the source; no traceback needed
+                log.warning("%s %s failed: %s", address, collection.name, message)
+            elif not isinstance(exc, MailboxUnavailable):
+                log.exception("%s %s failed", address, collection.name)
             self.index.finish_round(
                 address, collection.key, round_.generation, ok=False, error=message
             )
@@ -181,6 +181,26 @@ class SyncEngine:
         )
         self._count(deleted=removed)
         return True
+
+    def _stream_restarting(self, mailbox: Mailbox, collection: Collection, round_: Round) -> Round:
+        """Stream the round; when the server refuses the cursor, enumerate again.
+
+        What was indexed stays until the new enumeration completes, so the
+        collection's documents never go missing in between. Returns the round
+        that completed.
+        """
+        for _ in range(MAX_CURSOR_RESTARTS):
+            try:
+                self._stream(mailbox, collection, round_)
+                return round_
+            except CursorExpired as exc:
+                log.warning(
+                    "%s %s: %s; enumerating it again", mailbox.address, collection.name, exc
+                )
+                generation = self.index.restart_enumeration(mailbox.address, collection.key)
+                round_ = Round(None, generation, enumerating=True)
+        self._stream(mailbox, collection, round_)
+        return round_
 
     def _stream(self, mailbox: Mailbox, collection: Collection, round_: Round) -> None:
         for page in self.source.changes(mailbox, collection, round_.cursor):

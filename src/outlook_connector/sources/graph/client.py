@@ -42,6 +42,10 @@ PREFER_IMMUTABLE_IDS = 'IdType="ImmutableId"'
 PREFER_TEXT_BODY = 'outlook.body-content-type="text"'
 
 
+# How many times one request renews a refused token before the refusal stands.
+TOKEN_RENEWALS = 3
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After as seconds (``"120"``) or an HTTP date; ``None`` when absent or unreadable."""
     if not value:
@@ -190,7 +194,7 @@ class GraphClient:
     ) -> T:
         url = self.url(path_or_url)
         what = _what(url)
-        refreshed = False
+        renewals = 0
         attempt = 0
         while True:
             token = self._tokens.token()
@@ -208,9 +212,11 @@ class GraphClient:
                 )
             if not isinstance(outcome, _Retry):
                 return outcome
-            if outcome.status == 401 and not refreshed:
-                # An expired or revoked token: renew it once, then try again.
-                refreshed = True
+            if outcome.status == 401 and renewals < TOKEN_RENEWALS:
+                # An expired token: renew it and try again. A token refused right
+                # after renewal is retried a few times (a token can reach a server
+                # before that server accepts it); a revoked grant fails at sign-in.
+                renewals += 1
                 self._tokens.token(force_refresh=True)
                 continue
             if outcome.error is not None and outcome.status not in RETRY_STATUSES:
