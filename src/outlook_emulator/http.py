@@ -9,6 +9,7 @@ app may keep its per-connection handshake.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -21,6 +22,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 log = logging.getLogger(__name__)
+
+_LINGER_RESET = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # struct linger {l_onoff=1, l_linger=0}
 
 
 @dataclass
@@ -204,10 +207,9 @@ def _make_handler(server: EmulatorServer) -> type[BaseHTTPRequestHandler]:
 
         def _reset(self) -> None:
             self.close_connection = True
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            except OSError:
-                pass
+            # SO_LINGER with a zero timeout: closing sends a reset, not a clean FIN.
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
