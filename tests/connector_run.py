@@ -47,3 +47,22 @@ def sync_json(config: Path, *extra: str) -> dict[str, Any]:
 def export(config: Path) -> dict[str, dict[str, Any]]:
     out = connector("export", "--config", str(config), check=True).stdout
     return {doc["id"]: doc for doc in map(json.loads, out.splitlines())}
+
+
+def server_config(
+    path: Path, emulator: dict[str, Any], index: Path, mailboxes: list[str], extra: str = ""
+) -> Path:
+    """An Exchange Server config whose mailboxes are listed (the directory is not asked)."""
+    from tests.tenants import SERVICE_PASSWORD
+
+    listed = ", ".join(f'"{m}"' for m in mailboxes)
+    path.write_text(
+        'data_source = "outlook_server"\n'
+        f'exchange_server = "{emulator["ews_url"]}"\n'
+        'active_directory_server = "127.0.0.1:9"\n'
+        f'username = "svc-search"\npassword = "{SERVICE_PASSWORD}"\n'
+        'domain = "contoso.example"\nssl_enabled = true\n'
+        f'ssl_ca = "{emulator["ca_cert"]}"\nmailboxes = [{listed}]\n{extra}\n'
+        f'[index]\npath = "{index}"\n'
+    )
+    return path
