@@ -227,7 +227,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
     for row in rows:
-        state = {True: "ok", False: "FAILED", None: "never finished"}[row["ok"]]
+        ok = row["ok"]
+        state = "never finished" if ok is None else "ok" if ok else "FAILED"
         print(
             f"{row['mailbox']:<32} {row['collection']:<24} {row['documents']:>7} docs  "
             f"{row['last_synced'] or '-':<20} {state}"

@@ -64,7 +64,7 @@ class FaultRates:
             raise ValueError(
                 f"unknown fault kinds: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
             )
-        rates = cls(**{k: float(v) for k, v in payload.items()})
+        rates = cls(**{k: float(v) for k, v in payload.items()})  # type: ignore[arg-type]
         for kind in FAULT_KINDS:
             if not 0.0 <= getattr(rates, kind) <= 1.0:
                 raise ValueError(f"{kind}: a fraction between 0 and 1 is expected")

@@ -117,7 +117,7 @@ class EmulatorServer:
                 status=404,
             )
 
-        handler = route
+        handler: Callable[[Request], Response] = route
         for mw in reversed(self.middleware):
             handler = _bind(mw, handler)
         return handler(request)

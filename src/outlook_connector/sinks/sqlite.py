@@ -350,7 +350,8 @@ class SQLiteIndex:
         Scoped to a collection when given: an item moved to another folder keeps
         its id, and the old folder's "removed" must not delete it from the new one.
         """
-        scope, params = "", ()
+        scope = ""
+        params: tuple[str, ...] = ()
         if mailbox is not None and collection is not None:
             scope, params = " AND mailbox=? AND collection=?", (mailbox, collection)
         deleted = 0

@@ -242,7 +242,8 @@ class SyncEngine:
         """Documents the rules keep, and ids of those they exclude (removed if indexed)."""
         if self.include is None:
             return documents, []
-        kept, excluded = [], []
+        kept: list[Document] = []
+        excluded: list[Document] = []
         for doc in documents:
             (kept if self.include(doc) else excluded).append(doc)
         return kept, [doc["id"] for doc in excluded]
