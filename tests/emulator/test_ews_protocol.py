@@ -709,3 +709,19 @@ def test_an_emulator_defect_is_still_a_soap_fault(
 
     monkeypatch.setitem(operations.OPERATIONS, "GetFolder", broken)
     assert fault_code(ews.post(GET_INBOX)) == "ErrorInternalServerError"
+
+
+def test_include_mime_content_and_maximum_body_size(ews: Ews) -> None:
+    body = (
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>"
+        "<t:IncludeMimeContent>true</t:IncludeMimeContent><t:BodyType>Text</t:BodyType>"
+        "<t:MaximumBodySize>0</t:MaximumBodySize><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape><m:ItemIds>'
+        + "".join(f'<t:ItemId Id="{i}"/>' for i in inbox_ids(ews))
+        + "</m:ItemIds></m:GetItem>"
+    )
+    doc = ews.call(body)
+    assert len(doc.findall(".//t:MimeContent", NS)) == 2
+    bodies = doc.findall(".//t:Body", NS)
+    assert bodies and all(not b.text for b in bodies)
+    assert [b.get("IsTruncated") for b in bodies].count("true") >= 1  # the report's body

@@ -282,13 +282,19 @@ def _body(el: etree._Element, item: Item, ctx: RenderContext) -> None:
     text, markup = _body_parts(item)
     wanted = ctx.shape.body_type
     if wanted == "Text":
-        sub(el, T + "Body", text if text or not markup else html_to_text(markup), BodyType="Text")
+        content, kind = (text if text or not markup else html_to_text(markup)), "Text"
     elif markup is not None:
-        sub(el, T + "Body", markup, BodyType="HTML")
+        content, kind = markup, "HTML"
     elif wanted == "HTML":
-        sub(el, T + "Body", text_to_html(text), BodyType="HTML")
+        content, kind = text_to_html(text), "HTML"
     else:
-        sub(el, T + "Body", text, BodyType="Text")
+        content, kind = text, "Text"
+    limit = ctx.shape.max_body_kb
+    if limit is not None and len(content.encode("utf-8")) > limit * 1024:
+        cut = content.encode("utf-8")[: limit * 1024].decode("utf-8", errors="ignore")
+        sub(el, T + "Body", cut, BodyType=kind, IsTruncated="true")
+    else:
+        sub(el, T + "Body", content, BodyType=kind)
 
 
 def write_attachment_summary(

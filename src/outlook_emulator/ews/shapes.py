@@ -24,8 +24,12 @@ class Shape:
     # to their dictionary: asking for one entry returns the dictionary it lives in.
     indexed: set[str] = field(default_factory=set)
     include_mime: bool = False
+    # MaximumBodySize (maximumbodysize.md): the most body returned, in kilobytes.
+    max_body_kb: int | None = None
 
     def wants(self, uri: str, default: bool, in_all: bool) -> bool:
+        if uri == "item:MimeContent":
+            return self.include_mime
         if uri in self.uris or uri in self.indexed:
             return True
         if self.base == "AllProperties":
@@ -69,5 +73,11 @@ def parse_shape(el: etree._Element | None) -> Shape:
                 shape.indexed.add(_INDEXED_DICTIONARIES.get(uri, uri))
             elif path.tag == T + "FieldURI":
                 shape.uris.add(uri)
-    shape.include_mime = "item:MimeContent" in shape.uris
+    include_mime = el.find(T + "IncludeMimeContent")
+    shape.include_mime = "item:MimeContent" in shape.uris or (
+        include_mime is not None and (include_mime.text or "").strip() in ("true", "1")
+    )
+    max_body = el.find(T + "MaximumBodySize")
+    if max_body is not None and (max_body.text or "").strip().isdigit():
+        shape.max_body_kb = int((max_body.text or "").strip())
     return shape
