@@ -1,7 +1,7 @@
 """Validate EWS responses against Microsoft's schema (messages.xsd + types.xsd).
 
 The schema lives in the team's shared reference folder
-(``reference/schemas/ews``). It is compiled once per test session. The SOAP
+(``reference/schemas/ews``). It is compiled once per test run. The SOAP
 envelope itself has no XSD there, so the header's children and the body's
 child are validated one by one, as the schema README describes.
 """
