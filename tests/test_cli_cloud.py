@@ -134,3 +134,17 @@ def test_bad_configuration_exits_2_naming_every_problem(tmp_path: Path) -> None:
     no_secret_in(result.stdout, result.stderr)
     assert connector("sync", "--config", str(tmp_path / "missing.toml")).returncode == 2
     assert connector("frobnicate").returncode == 2
+
+
+def test_reading_commands_need_only_the_index(emulator: dict[str, Any], tmp_path: Path) -> None:
+    config = cloud_config(tmp_path / "c.toml", emulator, tmp_path / "i.db")
+    for command in ("search", "export", "status"):
+        args = [command, "kayak"] if command == "search" else [command]
+        result = connector(*args, "--config", str(config))
+        assert result.returncode == 2 and "no index at" in result.stderr
+        assert not (tmp_path / "i.db").exists()  # reading never creates an index
+    assert connector("sync", "--config", str(config)).returncode == 0
+    # the certificate file moved away: the index can still be searched
+    config.write_text(config.read_text().replace(emulator["ca_cert"], str(tmp_path / "gone.pem")))
+    result = connector("search", "kayak", "--config", str(config), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from outlook_connector.config import Config, ConfigError, load_config
+from outlook_connector.config import (
+    Config,
+    ConfigError,
+    IndexConfig,
+    load_config,
+    load_index_config,
+)
 from outlook_connector.sinks.sqlite import SQLiteIndex
 from outlook_connector.sources.base import SourceError
 
@@ -98,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PARTIAL
+    except NoIndex as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted; the next sync resumes from the last committed page", file=sys.stderr)
         return 130
@@ -105,6 +114,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
+
+
+def _existing_index(args: argparse.Namespace) -> SQLiteIndex:
+    """The index the configuration names; it must exist (reading never creates one)."""
+    config: IndexConfig = load_index_config(args.config)
+    if not Path(config.path).exists():
+        raise NoIndex(f"no index at {config.path}: run `outlook-connector sync` first")
+    return SQLiteIndex(config.path)
+
+
+class NoIndex(Exception):
+    pass
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -125,7 +146,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_rules_plan(config: Config) -> None:
-    plan = config.advanced_rules.plan()
+    plan = config.advanced_rules.plan(cloud=config.is_cloud)
     for rule in config.rules.rules:
         plan.append((f"rules[{rule.position}]: {rule.describe()}", "locally, on each document"))
     if not plan:
@@ -163,8 +184,7 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    config = _config(args)
-    with SQLiteIndex(config.index.path) as index:
+    with _existing_index(args) as index:
         hits = index.search(args.query, type=args.type, mailbox=args.mailbox, limit=args.limit)
     if args.json:
         print(
@@ -193,22 +213,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    config = _config(args)
-    with SQLiteIndex(config.index.path) as index:
+    with _existing_index(args) as index:
         for document in index.export():
             sys.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if not Path(config.index.path).exists():
-        print(
-            f"error: no index at {config.index.path}: run `outlook-connector sync` first",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    with SQLiteIndex(config.index.path) as index:
+    with _existing_index(args) as index:
         states = index.collection_states()
     rows = [
         {

@@ -127,6 +127,26 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
     return config
 
 
+def load_index_config(
+    path: str | Path | None, environ: Mapping[str, str] | None = None
+) -> IndexConfig:
+    """Only the index settings: for commands that read the index and never connect
+    (search, export, status), so that a moved certificate or an expired secret does
+    not stand between a user and the documents already indexed."""
+    environ = os.environ if environ is None else environ
+    problems: list[str] = []
+    raw = _read_file(Path(path), problems) if path is not None else {}
+    raw = _apply_environment(raw, environ)
+    index_raw = raw.get("index", {})
+    if not isinstance(index_raw, dict):
+        problems.append("index: must be a table ([index])")
+        index_raw = {}
+    _check_unknown(index_raw, INDEX_KEYS, "index.", problems)
+    if problems:
+        raise ConfigError(problems)
+    return IndexConfig(path=str(index_raw.get("path", DEFAULT_INDEX_PATH)))
+
+
 def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:

@@ -83,6 +83,7 @@ class Limits:
 @dataclass
 class Stats:
     requests: Counter[str] = field(default_factory=Counter)  # by mailbox
+    paths: Counter[str] = field(default_factory=Counter)  # by request path (no query)
     max_in_flight: Counter[str] = field(default_factory=Counter)  # by mailbox
     throttled: int = 0
     faults: Counter[str] = field(default_factory=Counter)
@@ -91,6 +92,7 @@ class Stats:
     def as_json(self) -> dict[str, Any]:
         return {
             "requests": dict(self.requests),
+            "paths": dict(self.paths),
             "max_in_flight": dict(self.max_in_flight),
             "throttled": self.throttled,
             "faults": dict(self.faults),
@@ -120,7 +122,7 @@ class FaultInjector:
             return call_next(request)
         key = _mailbox_key(request, protocol)
         cost = _batch_size(request) if protocol == "graph" else 1
-        refusal = self._admit(protocol, key, cost)
+        refusal = self._admit(protocol, key, cost, request.path)
         if refusal is not None:
             return refusal
         try:
@@ -131,10 +133,11 @@ class FaultInjector:
 
     # -- limits ------------------------------------------------------------------
 
-    def _admit(self, protocol: str, key: str, cost: int) -> Response | None:
+    def _admit(self, protocol: str, key: str, cost: int, path: str) -> Response | None:
         now = time.monotonic()
         with self._lock:
             self.stats.requests[key] += cost
+            self.stats.paths[path] += 1
             limit = (
                 self.limits.graph_concurrency
                 if protocol == "graph"

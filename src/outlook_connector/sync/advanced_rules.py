@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from outlook_connector.dates import parse_date
 from outlook_connector.documents import (
     CALENDAR,
     CONTACT,
@@ -22,7 +23,6 @@ from outlook_connector.documents import (
     MAIL_FOLDER_TYPES,
     OBJECT_TYPES,
 )
-from outlook_connector.sync.rules import parse_date
 
 KEYS = (
     "mailboxes_include",
@@ -89,7 +89,7 @@ class AdvancedRules:
         lowered = name.lower()
         return not any(lowered.endswith(ext) for ext in self.skip_attachment_types)
 
-    def plan(self) -> list[tuple[str, str]]:
+    def plan(self, cloud: bool = True) -> list[tuple[str, str]]:
         """(rule, where it is applied) for every rule that is set."""
         plan = []
         if self.mailboxes_include or self.mailboxes_exclude:
@@ -101,8 +101,15 @@ class AdvancedRules:
             )
         if self.object_types:
             plan.append(("object_types", "before the sync: other collections are never read"))
+        if self.received_after and cloud:
+            plan.append(
+                (
+                    "received_after",
+                    "at the source: Graph filters the mail delta on receivedDateTime",
+                )
+            )
         for key in ("received_after", "received_before", "events_after", "events_before"):
-            if getattr(self, key):
+            if getattr(self, key) and not (key == "received_after" and cloud):
                 plan.append((key, "locally, on each document as it arrives"))
         if self.max_attachment_size is not None:
             plan.append(

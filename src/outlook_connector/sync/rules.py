@@ -17,8 +17,11 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
+
+from outlook_connector.dates import RELATIVE as _RELATIVE
+from outlook_connector.dates import parse_date
 
 Document = Mapping[str, Any]
 
@@ -82,30 +85,6 @@ TEXT_FIELDS = frozenset(
     }
 )
 FIELDS = DATE_FIELDS | NUMBER_FIELDS | BOOLEAN_FIELDS | TEXT_FIELDS
-
-_RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*([smhdwy]))?$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_date(value: str, now: datetime | None = None) -> datetime:
-    """ISO 8601 date or date-time (naive = UTC), or ``now``, ``now-90d``, ``now+2w``..."""
-    text = value.strip()
-    match = _RELATIVE.match(text)
-    if match:
-        moment = now or datetime.now(UTC)
-        sign, amount, unit = match.groups()
-        if amount is None:
-            return moment
-        unit = unit.lower()
-        delta = (
-            timedelta(days=365 * int(amount))
-            if unit == "y"
-            else timedelta(**{_UNITS[unit]: int(amount)})
-        )
-        return moment + delta if sign == "+" else moment - delta
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
 
 @dataclass(frozen=True)
 class BasicRule:

@@ -66,7 +66,14 @@ class ChangeReader:
             )
             return doc, refs
 
-        yield from self._delta(mailbox, start, mapping.MESSAGE_FIELDS, cursor, build)
+        # Message delta documents one filter, receivedDateTime ge: an advanced
+        # rule's window is applied by the server, so older mails never travel.
+        received_after = self._settings.received_after
+        query = None
+        if received_after is not None:
+            stamp = received_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            query = {"$filter": f"receivedDateTime ge {stamp}"}
+        yield from self._delta(mailbox, start, mapping.MESSAGE_FIELDS, cursor, build, query)
 
     def contacts(
         self, mailbox: Mailbox, collection: Collection, cursor: str | None
@@ -196,11 +203,12 @@ class ChangeReader:
         fields: str,
         cursor: str | None,
         build: Callable[[dict[str, Any]], Built],
+        query: dict[str, str] | None = None,
     ) -> Iterator[Page]:
         # Query options go on the first request only: Graph encodes them into
         # the links. The page-size preference is a header, sent every time.
         url = cursor or start
-        params: dict[str, str] | None = None if cursor else {"$select": fields}
+        params: dict[str, str] | None = None if cursor else {"$select": fields, **(query or {})}
         prefer = [PREFER_TEXT_BODY, f"odata.maxpagesize={self._page_size}"]
         while True:
             body = self._client.get_json(

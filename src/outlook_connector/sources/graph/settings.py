@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from outlook_connector.dates import parse_date
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
@@ -77,6 +80,10 @@ class GraphSettings:
     max_retry_wait: float = 300.0
     # Attachments bigger than this are not downloaded (Graph allows 150 MB).
     max_attachment_size: int = 150 * 1024 * 1024
+    # Mails received before this are not asked for at all (an advanced sync rule).
+    received_after: datetime | None = None
+    # Type labels to sync (an advanced sync rule); empty: all. Other kinds are never read.
+    object_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.client_secret, str):
@@ -104,6 +111,12 @@ class GraphSettings:
             "max_attachment_size",
         )
         values = {n: getattr(config, n) for n in names if getattr(config, n, None) is not None}
+        after = getattr(getattr(config, "advanced_rules", None), "received_after", None)
+        if after:
+            values["received_after"] = parse_date(str(after))
+        types = getattr(getattr(config, "advanced_rules", None), "object_types", None)
+        if types:
+            values["object_types"] = tuple(types)
         return cls(**values)
 
     @property

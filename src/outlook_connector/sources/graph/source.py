@@ -50,6 +50,15 @@ _DENIED_TYPES = {
 }
 
 
+# The type labels each kind of collection holds.
+KIND_TYPES: dict[str, frozenset[str]] = {
+    "mail": frozenset(documents.MAIL_FOLDER_TYPES.values()),
+    "contacts": frozenset({documents.CONTACT, documents.DISTRIBUTION_LIST}),
+    "calendar": frozenset({documents.CALENDAR}),
+    "tasks": frozenset({documents.TASK}),
+}
+
+
 class GraphSource:
     def __init__(
         self,
@@ -92,6 +101,8 @@ class GraphSource:
             ("calendar", calendar_collections),
             ("tasks", task_collections),
         ):
+            if not self._wanted(kind):
+                continue  # excluded by the rules: not even listed
             try:
                 found.extend(lister(self._client, mailbox))
             except GraphError as exc:
@@ -102,6 +113,10 @@ class GraphSource:
                     Collection(f"{kind}:{DENIED}", _DENIED_TYPES[kind], f"{kind} (access denied)")
                 )
         return found
+
+    def _wanted(self, kind: str) -> bool:
+        selected = self.settings.object_types
+        return not selected or bool(KIND_TYPES[kind] & set(selected))
 
     def changes(
         self, mailbox: Mailbox, collection: Collection, cursor: str | None
