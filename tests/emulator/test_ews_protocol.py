@@ -391,6 +391,10 @@ def test_calendar_view_and_its_limits(ews: Ews) -> None:
     assert len(root.findall("t:Items/t:CalendarItem", NS)) == 2
     wrong = body.replace('Id="calendar"', 'Id="inbox"')
     assert codes(ews.call(wrong)) == ["ErrorCalendarFolderIsInvalidForCalendarView"]
+    too_long = body.replace("2024-09-30", "2027-09-30")
+    assert codes(ews.call(too_long)) == ["ErrorCalendarViewRangeTooBig"]
+    backwards = body.replace("2024-09-30", "2023-09-30")
+    assert codes(ews.call(backwards)) == ["ErrorCalendarEndDateIsEarlierThanStartDate"]
 
 
 def inbox_ids(ews: Ews) -> list[str]:

@@ -9,7 +9,7 @@ mailbox changes, so paging a big folder costs one sort, not one per page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -70,6 +70,10 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     return response
 
 
+# responsecode.md, ErrorCalendarViewRangeTooBig: "currently 2 years" (a leap year's worth).
+MAX_CALENDAR_VIEW = timedelta(days=2 * 366)
+
+
 def _page(
     ref: FolderRef, request: etree._Element, traversal: str, state: EwsState
 ) -> tuple[list[Item], int | None, int, bool]:
@@ -124,6 +128,11 @@ def _calendar_page(ref: FolderRef, el: etree._Element) -> tuple[list[Item], None
     if window_end < window_start:
         raise EwsError(
             "ErrorCalendarEndDateIsEarlierThanStartDate", "EndDate is earlier than StartDate."
+        )
+    if window_end - window_start > MAX_CALENDAR_VIEW:
+        raise EwsError(
+            "ErrorCalendarViewRangeTooBig",
+            "The CalendarView range is more than the maximum allowed, currently 2 years.",
         )
     if limit < 1:
         raise EwsError(
