@@ -18,6 +18,7 @@ import pytest
 import requests
 from exchangelib.protocol import CachingProtocol
 
+from outlook_connector.config import Secret
 from outlook_connector.sources.base import (
     AttachmentRef,
     Collection,
@@ -28,7 +29,6 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sources.ews import EwsSettings, EwsSource
-from outlook_connector.sources.ews.settings import Password
 from outlook_connector.sources.graph import GraphSettings, GraphSource
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.faults import FaultInjector, FaultRates
@@ -544,7 +544,7 @@ def test_documents_equal_those_of_the_graph_source(
         GraphSettings(
             tenant_id=tenant.TENANT_ID,
             client_id=tenant.CLIENT_ID,
-            client_secret=Password(tenant.CLIENT_SECRET),
+            client_secret=Secret(tenant.CLIENT_SECRET),
             graph_url=emulator["graph_url"],
             login_url=emulator["login_url"],
             ssl_ca=emulator["ca_pem"],

@@ -7,31 +7,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from outlook_connector.config import Secret
+
 EWS_PATH = "/EWS/Exchange.asmx"
 # SyncFolderItems accepts at most 512 changes per call (MaxChangesReturned).
 MAX_SYNC_PAGE = 512
-
-
-class Password:
-    """Holds the password so that no repr, log line or traceback can show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'********'"
 
 
 @dataclass(frozen=True)
 class EwsSettings:
     exchange_server: str  # host, host:port or a full EWS URL
     username: str
-    password: Password | str  # a plain string is wrapped on creation
+    password: Secret | str  # a plain string is wrapped on creation
     domain: str = ""
     active_directory_server: str = ""
     ssl_enabled: bool = False
@@ -49,7 +36,7 @@ class EwsSettings:
 
     def __post_init__(self) -> None:
         if isinstance(self.password, str):
-            object.__setattr__(self, "password", Password(self.password))
+            object.__setattr__(self, "password", Secret(self.password))
 
     @classmethod
     def from_config(cls, config: Any) -> EwsSettings:
@@ -61,7 +48,7 @@ class EwsSettings:
         return cls(
             exchange_server=getattr(config, "exchange_server", None) or "",
             username=getattr(config, "username", None) or "",
-            password=Password(str(raw)),
+            password=Secret(str(raw)),
             domain=getattr(config, "domain", None) or "",
             active_directory_server=getattr(config, "active_directory_server", None) or "",
             ssl_enabled=bool(getattr(config, "ssl_enabled", False)),
@@ -79,7 +66,7 @@ class EwsSettings:
     def secret(self) -> str:
         """The password itself, for the one place that sends it."""
         password = self.password
-        return password.reveal() if isinstance(password, Password) else password
+        return password.reveal() if isinstance(password, Secret) else password
 
     @property
     def service_endpoint(self) -> str:

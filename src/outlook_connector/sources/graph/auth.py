@@ -20,6 +20,8 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from outlook_connector.config import Secret
+
 from ..base import SourceError
 from .settings import GraphSettings
 
@@ -51,8 +53,9 @@ def certificate_credential(cert_path: str, key_path: str) -> dict[str, str]:
 def _credential(settings: GraphSettings) -> str | dict[str, str]:
     if settings.client_certificate and settings.client_certificate_key:
         return certificate_credential(settings.client_certificate, settings.client_certificate_key)
-    if settings.client_secret is not None:
-        return settings.client_secret.reveal()
+    secret = settings.client_secret
+    if secret is not None:
+        return secret.reveal() if isinstance(secret, Secret) else secret
     raise SourceError("no client credential: give a client secret or a client certificate and key")
 
 

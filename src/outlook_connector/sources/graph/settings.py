@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
+from outlook_connector.config import Secret
 from outlook_connector.dates import parse_date
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -42,28 +43,11 @@ KNOWN_GRAPH_HOSTS = frozenset(
 GLOBAL_GRAPH_RESOURCE = "https://graph.microsoft.com"
 
 
-class SecretValue(Protocol):
-    def reveal(self) -> str: ...
-
-
-class _PlainSecret:
-    """Wraps a secret given as a plain string so that it never shows in a repr."""
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('****')"
-
-
 @dataclass(frozen=True)
 class GraphSettings:
     tenant_id: str
     client_id: str
-    client_secret: SecretValue | None = field(default=None, repr=False)
+    client_secret: Secret | str | None = field(default=None, repr=False)
     client_certificate: str | None = None  # path of the certificate PEM
     client_certificate_key: str | None = None  # path of the private key PEM
     graph_url: str = DEFAULT_GRAPH_URL
@@ -87,7 +71,7 @@ class GraphSettings:
 
     def __post_init__(self) -> None:
         if isinstance(self.client_secret, str):
-            object.__setattr__(self, "client_secret", _PlainSecret(self.client_secret))
+            object.__setattr__(self, "client_secret", Secret(self.client_secret))
         if self.mailboxes is not None:
             object.__setattr__(self, "mailboxes", tuple(self.mailboxes))
         object.__setattr__(self, "graph_url", self.graph_url.rstrip("/"))
