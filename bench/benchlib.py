@@ -270,6 +270,7 @@ class Run:
     stdout: str
     stderr: str
     vm_hwm_kb: int  # the connector process itself, polled from /proc
+    children_vm_hwm_kb: int  # the largest VmHWM seen among its child processes (extraction workers)
     maxrss_kb: int  # wait4: the largest of the process and the children it reaped
     cpu_seconds: float  # user + system of the process and its reaped children
     summary: dict[str, Any] = field(default_factory=dict)
@@ -288,9 +289,11 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        hwm = 0
+        hwm = children_hwm = 0
         while True:
             hwm = max(hwm, _vm_hwm_kb(proc.pid))
+            for child in _children(proc.pid):
+                children_hwm = max(children_hwm, _vm_hwm_kb(child))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -306,6 +309,7 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
             stdout=out.read(),
             stderr=err.read(),
             vm_hwm_kb=hwm,
+            children_vm_hwm_kb=children_hwm,
             maxrss_kb=int(usage.ru_maxrss),
             cpu_seconds=usage.ru_utime + usage.ru_stime,
         )
@@ -313,6 +317,19 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
         with contextlib.suppress(json.JSONDecodeError):
             run.summary = json.loads(run.stdout.strip().splitlines()[-1])
     return run
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of ``pid``, whichever of its threads started them."""
+    found: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                text = Path(f"/proc/{pid}/task/{tid}/children").read_text()
+                found.extend(int(c) for c in text.split())
+    except OSError:
+        pass
+    return found
 
 
 def _vm_hwm_kb(pid: int) -> int:

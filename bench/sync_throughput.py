@@ -125,6 +125,7 @@ def sync_run(emu: bl.Emulator, config: Path, index: Path, what: str,
         "per_second": run.documents / run.wall,
         "vm_hwm_kb": run.vm_hwm_kb,
         "maxrss_kb": run.maxrss_kb,
+        "children_vm_hwm_kb": run.children_vm_hwm_kb,
         "connector_cpu_seconds": run.cpu_seconds,
         "emulator_cpu_seconds": emu.cpu_seconds() - emu_cpu,
         "requests": bl.total_requests(stats),
@@ -138,7 +139,8 @@ def sync_run(emu: bl.Emulator, config: Path, index: Path, what: str,
         "_waits": logged_waits(run.stderr),
     }
     bl.log(f"{what}: {run.documents} documents in {run.wall:.1f} s "
-           f"({result['per_second']:.0f}/s), VmHWM {bl.mib(run.vm_hwm_kb)}, "
+           f"({result['per_second']:.0f}/s), VmHWM {bl.mib(run.vm_hwm_kb)} "
+           f"(children {bl.mib(run.children_vm_hwm_kb)}), "
            f"{result['requests']} requests, {result['throttled']} throttled")
     return result
 
