@@ -156,3 +156,12 @@ def test_a_broken_end_counts_as_absent_on_either_reader(
         )
     )
     assert found.start == datetime(2024, 1, 10, 9, 0, tzinfo=UTC) and found.end == found.start
+
+
+def test_an_unreadable_recurrence_rule_is_cleaned_or_dropped() -> None:
+    from outlook_emulator.tenant.ical import _valid_rrule
+
+    assert _valid_rrule("FREQ=DAILY;INTERVAL=1\\") == "FREQ=DAILY;INTERVAL=1"
+    assert _valid_rrule("FREQ=DAILY;UNTIL=20250101") == "FREQ=DAILY;UNTIL=20250101"
+    assert _valid_rrule("FREQ=WEEKLY;UNTIL=20250101T000000Z") == "FREQ=WEEKLY;UNTIL=20250101T000000Z"
+    assert _valid_rrule("FREQ=SOMETIMES") is None

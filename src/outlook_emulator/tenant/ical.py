@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component
 
 from outlook_emulator.tenant import ids
@@ -340,8 +341,37 @@ def _recurrence(component: Component, tzid: str) -> Recurrence | None:
             stamp = as_utc(_reading(value))
             if stamp is not None:
                 exdates.append(stamp)
-    rule = rules[0].to_ical().decode("utf-8", "replace")
+    rule = _valid_rrule(rules[0].to_ical().decode("utf-8", "replace"))
+    if rule is None:
+        return None
     return Recurrence(rrule=rule, exdates=sorted(exdates), timezone=tzid)
+
+
+def _parses(rule: str) -> bool:
+    # A UNTIL in UTC needs an aware start, a floating UNTIL a naive one: either will do.
+    for start in (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1)):
+        try:
+            rrulestr(rule, dtstart=start)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        return True
+    return False
+
+
+_RULE_JUNK = re.compile(r"[^A-Z0-9=;,+:-]")
+
+
+def _valid_rrule(rule: str) -> str | None:
+    """The rule if it parses (stray characters cleaned away), else None.
+
+    Exchange stores only recurrences it understands; a rule that cannot be read
+    leaves a single event, which is logged.
+    """
+    for candidate in (rule, _RULE_JUNK.sub("", rule.upper())):
+        if _parses(candidate):
+            return candidate
+    log.warning("recurrence rule %r cannot be read; the event is kept as a single event", rule)
+    return None
 
 
 # --- tasks -------------------------------------------------------------------------------------
