@@ -513,7 +513,7 @@ def test_debug_logs_never_hold_credentials(
     tmp_path: Path, make_source: SourceFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     basic = base64.b64encode(f"CONTOSO\\{tenant.SERVICE_USER}:{tenant.PASSWORD}".encode())
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="exchangelib"):
         make_source().collections(ALICE)  # NTLM
         with in_process(tmp_path / "basic", _basic_only) as info:
             make_source(info, ssl_enabled=False).collections(ALICE)  # Basic

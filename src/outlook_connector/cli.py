@@ -92,10 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if not args.verbose:
-        # Libraries' own INFO chatter (HTTP requests, token cache) is not for users.
-        for noisy in ("httpx", "msal", "exchangelib", "urllib3"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.handler(args))
     except ConfigError as exc:
