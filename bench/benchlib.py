@@ -271,7 +271,9 @@ class Run:
     stderr: str
     vm_hwm_kb: int  # the connector process itself, polled from /proc
     children_vm_hwm_kb: int  # the largest VmHWM seen among its child processes (extraction workers)
-    maxrss_kb: int  # wait4: the largest of the process and the children it reaped
+    # wait4's ru_maxrss; includes the forked copy of this process before exec, so it is
+    # at least this benchmark's own size: not a measure of the connector.
+    maxrss_kb: int
     cpu_seconds: float  # user + system of the process and its reaped children
     summary: dict[str, Any] = field(default_factory=dict)
 
