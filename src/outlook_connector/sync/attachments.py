@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from outlook_connector.documents import attachment_document
@@ -27,17 +28,32 @@ class AttachmentIndexer:
         extractor: Extractor | None,
         limits: ExtractionLimits,
         selected: Callable[[str], bool] | None = None,
+        downloads: int = 4,
     ) -> None:
         self.extractor = extractor
         self.limits = limits
         self.selected = selected  # by file name: rules may skip some types entirely
+        # Attachments are downloaded and extracted several at a time: each one is a
+        # round trip of its own. The sources keep each mailbox within its server's
+        # limits (Graph: 4 requests in flight per mailbox).
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, downloads), thread_name_prefix="attachment"
+        )
 
     def documents(self, refs: Iterable[AttachmentRef]) -> list[Document]:
-        docs: list[Document] = []
-        for ref in refs:
-            if self.selected is None or self.selected(ref.name):
-                docs.extend(self._documents_for(ref))
-        return docs
+        wanted = [ref for ref in refs if self.selected is None or self.selected(ref.name)]
+        if len(wanted) <= 1:
+            return [doc for ref in wanted for doc in self._documents_for(ref)]
+        return [doc for docs in self._pool.map(self._documents_for, wanted) for doc in docs]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> AttachmentIndexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _documents_for(self, ref: AttachmentRef) -> list[Document]:
         body, reason, nested = self._extract(ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 
 from outlook_connector.config import Config
 from outlook_connector.extraction import ExtractionLimits, Extractor
@@ -45,8 +46,17 @@ def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> S
     limits = extraction_limits(config)
     rules, advanced = config.rules, config.advanced_rules
     source = create_source(config)
+    # One extraction process per mailbox worker, as far as the cores go.
+    workers = max(1, min(config.max_concurrent_mailboxes, os.cpu_count() or 1))
+    downloads = 4 * config.max_concurrent_mailboxes
     try:
-        with SQLiteIndex(config.index.path) as index, Extractor(limits) as extractor:
+        with (
+            SQLiteIndex(config.index.path) as index,
+            Extractor(limits, workers=workers) as extractor,
+            AttachmentIndexer(
+                extractor, limits, advanced.attachment_selected, downloads=downloads
+            ) as attachments,
+        ):
             fingerprint = rules_fingerprint(config)
             previous = index.get_meta(RULES_KEY)
             if previous is not None and previous != fingerprint and not full:
@@ -58,7 +68,7 @@ def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> S
                 source,
                 index,
                 max_concurrent_mailboxes=config.max_concurrent_mailboxes,
-                attachments=AttachmentIndexer(extractor, limits, advanced.attachment_selected),
+                attachments=attachments,
                 include=lambda doc: advanced.document_selected(doc) and rules.includes(doc),
                 mailbox_filter=advanced.mailbox_selected,
                 collection_filter=lambda c: advanced.object_type_selected(c.object_type),

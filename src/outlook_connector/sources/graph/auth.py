@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ class TokenProvider:
     def __init__(self, settings: GraphSettings, ca_bundle_path: str) -> None:
         self._settings = settings
         self._lock = threading.Lock()
+        self._current: tuple[str, float] | None = None  # (token, renew after; monotonic)
         self._http = requests.Session()
         # requests lets REQUESTS_CA_BUNDLE and friends override ``verify``; the
         # source decides what it trusts, so the environment is not consulted.
@@ -103,6 +105,11 @@ class TokenProvider:
         self._app: msal.ConfidentialClientApplication | None = None
 
     def token(self, *, force_refresh: bool = False) -> str:
+        # Every request asks for the token: answer from memory while it is fresh,
+        # and take the lock (and MSAL's cache) only to get a new one.
+        cached = self._current
+        if not force_refresh and cached is not None and time.monotonic() < cached[1]:
+            return cached[0]
         with self._lock:
             app = self._application()
             if force_refresh:
@@ -113,7 +120,11 @@ class TokenProvider:
                 raise self._unreachable(exc) from None
             if not result or "access_token" not in result:
                 raise sign_in_error(result or {}, self._settings)
-            return str(result["access_token"])
+            token = str(result["access_token"])
+            lifetime = float(result.get("expires_in") or 0)
+            # Renewed a little early, so that no request leaves with a token about to expire.
+            self._current = (token, time.monotonic() + lifetime - min(300.0, lifetime / 2))
+            return token
 
     def close(self) -> None:
         self._http.close()
