@@ -40,7 +40,9 @@ def connector(
 
 def sync_json(config: Path, *extra: str) -> dict[str, Any]:
     result = connector("sync", "--config", str(config), "--json", *extra)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in (0, 1) and result.stdout.strip(), (
+        f"sync exited {result.returncode}:\n{result.stderr[-3000:]}"
+    )
     return dict(json.loads(result.stdout))
 
 

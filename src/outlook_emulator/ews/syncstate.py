@@ -27,25 +27,33 @@ class SyncState:
     seq: int
     initial: bool  # the first enumeration has not reached its last page yet
     base: int  # the mailbox sequence when the first enumeration started
+    store: str = ""  # the tenant's instance: states from an earlier run are refused
 
     def encode(self) -> str:
-        payload = json.dumps([self.folder_id, self.seq, int(self.initial), self.base]).encode()
+        payload = json.dumps(
+            [self.folder_id, self.seq, int(self.initial), self.base, self.store]
+        ).encode()
         return base64.b64encode(_MAGIC + payload).decode("ascii")
 
 
-def decode(text: str | None, folder_id: str, current_seq: int) -> SyncState:
+def decode(text: str | None, folder_id: str, current_seq: int, store: str = "") -> SyncState:
     """The state a client sent; without one, a fresh first enumeration."""
     if text is None or not text.strip():
-        return SyncState(folder_id, 0, True, current_seq)
+        return SyncState(folder_id, 0, True, current_seq, store)
     try:
         raw = base64.b64decode(text.strip(), validate=True)
         if not raw.startswith(_MAGIC):
             raise ValueError("not a sync state")
-        fid, seq, initial, base = json.loads(raw[len(_MAGIC) :])
-        state = SyncState(str(fid), int(seq), bool(initial), int(base))
+        fid, seq, initial, base, issued_by = json.loads(raw[len(_MAGIC) :])
+        state = SyncState(str(fid), int(seq), bool(initial), int(base), str(issued_by))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise _invalid() from None
-    if state.folder_id != folder_id or state.seq < 0 or state.seq > current_seq:
+    if (
+        state.folder_id != folder_id
+        or state.store != store
+        or state.seq < 0
+        or state.seq > current_seq
+    ):
         raise _invalid()
     return state
 

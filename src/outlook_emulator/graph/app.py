@@ -58,7 +58,9 @@ class GraphApp:
         self.router = _router()
         self.index = FolderIndex()
         # Tokens stay valid across restarts of the same tenant, like the ids they name.
-        self.codec = TokenCodec(hashlib.sha256(f"graph:{tenant.tenant_id}".encode()).digest())
+        # Keyed by the store instance: links from an earlier run do not verify (410).
+        key = f"graph:{tenant.tenant_id}:{tenant.instance}"
+        self.codec = TokenCodec(hashlib.sha256(key.encode()).digest())
 
     def handles(self, request: Request) -> bool:
         return request.path == PREFIX or request.path.startswith(PREFIX + "/")

@@ -14,6 +14,7 @@ queries without keeping per-client state.
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -381,6 +382,10 @@ class Tenant:
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)  # by lower-case address
     # Files that could not be represented, with the reason: (path, reason).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Which loading of the tenant folder this is. Cursors handed out (delta links,
+    # sync states) carry it: after a restart the emulator cannot tell what changed
+    # while it was down, so cursors from an earlier run are refused as expired.
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Held while a front end reads or the control API changes the tenant.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 

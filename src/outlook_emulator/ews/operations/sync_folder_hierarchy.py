@@ -27,11 +27,16 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     try:
         ref = _sync_root(ctx, request.find(M + "SyncFolderId"))
         sync_el = request.find(M + "SyncState")
-        previous = decode(sync_el.text if sync_el is not None else None, ref.id, ref.mailbox.seq)
+        previous = decode(
+            sync_el.text if sync_el is not None else None,
+            ref.id,
+            ref.mailbox.seq,
+            ctx.tenant.instance,
+        )
     except EwsError as exc:
         response_message(messages, "SyncFolderHierarchyResponseMessage", exc)
         return response
-    following = SyncState(ref.id, ref.mailbox.seq, False, previous.base)
+    following = SyncState(ref.id, ref.mailbox.seq, False, previous.base, ctx.tenant.instance)
     msg = response_message(messages, "SyncFolderHierarchyResponseMessage")
     sub(msg, M + "SyncState", following.encode())
     sub(msg, M + "IncludesLastFolderInRange", "true")

@@ -65,7 +65,12 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
             raise EwsError("ErrorInvalidOperation", "The mailbox root cannot be synchronised.")
         folder = ref.folder
         sync_el = request.find(M + "SyncState")
-        previous = decode(sync_el.text if sync_el is not None else None, folder.id, ref.mailbox.seq)
+        previous = decode(
+            sync_el.text if sync_el is not None else None,
+            folder.id,
+            ref.mailbox.seq,
+            ctx.tenant.instance,
+        )
     except EwsError as exc:
         response_message(messages, "SyncFolderItemsResponseMessage", exc)
         return response
@@ -76,6 +81,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         page[-1].seq if more else ref.mailbox.seq,
         previous.initial and more,
         previous.base,
+        ctx.tenant.instance,
     )
     msg = response_message(messages, "SyncFolderItemsResponseMessage")
     sub(msg, M + "SyncState", following.encode())
