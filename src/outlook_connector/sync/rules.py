@@ -86,6 +86,7 @@ TEXT_FIELDS = frozenset(
 )
 FIELDS = DATE_FIELDS | NUMBER_FIELDS | BOOLEAN_FIELDS | TEXT_FIELDS
 
+
 @dataclass(frozen=True)
 class BasicRule:
     position: int
