@@ -11,6 +11,7 @@ simply made again.
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import threading
 import time
@@ -22,15 +23,17 @@ from exchangelib import IMPERSONATION, NTLM, UTC, Account, Configuration
 from exchangelib import errors as ews_errors
 from exchangelib.protocol import Protocol
 from exchangelib.transport import get_service_authtype
+from exchangelib.util import ParseError
 from exchangelib.version import EXCHANGE_2013_SP1, Version
 
 from outlook_connector.sources.base import MailboxUnavailable, SourceError
 from outlook_connector.sources.ews import redaction
 from outlook_connector.sources.ews.settings import EwsSettings
 from outlook_connector.sources.ews.transport import (
-    BackOffOnThrottling,
+    ReportFailures,
     ScopedCredentials,
     ScopedProtocol,
+    ServerFailure,
     tls_context,
 )
 
@@ -47,9 +50,18 @@ MAILBOX_ERRORS: tuple[type[Exception], ...] = (
     ews_errors.ErrorMailboxMoveInProgress,
     ews_errors.ErrorNonPrimarySmtpAddress,
 )
-# A dropped connection or a failing proxy: exchangelib gives up on these when
-# it has a single connection to fall back from.
-_TRANSIENT = (ews_errors.ErrorTimeoutExpired, ews_errors.ErrorInternalServerTransientError)
+# Worth another try after a wait of our own: a dropped or cut connection, an
+# NTLM handshake broken off, a failing proxy, a busy mailbox database.
+_TRANSIENT: tuple[type[Exception], ...] = (
+    ews_errors.ErrorTimeoutExpired,
+    ews_errors.ErrorInternalServerTransientError,
+    ews_errors.ErrorTooManyObjectsOpened,
+    ews_errors.ErrorExceededConnectionCount,
+)
+# Retries of one call on failures the server gave no wait for.
+MAX_RETRIES = 8
+# Longest wait of our own between two tries (the server's BackOffMilliseconds may be longer).
+BACKOFF_CAP = 30.0
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -65,14 +77,67 @@ def _unreachable(exc: BaseException) -> bool:
     return False
 
 
-class _Transient(Exception):
-    def __init__(self, cause: Exception) -> None:
+def _cut_short(exc: ews_errors.SOAPError) -> bool:
+    """An answer that is not well-formed XML: a response cut off on the way."""
+    return isinstance(exc.__context__, ParseError)
+
+
+class _Again(Exception):
+    """One try failed in a way worth another; ``wait`` is what the server asked for, if anything."""
+
+    def __init__(self, cause: Exception, wait: float | None = None, busy: bool = False) -> None:
         super().__init__(str(cause))
         self.cause = cause
+        self.wait = wait
+        self.busy = busy
+
+
+class RetryBudget:
+    """How long one call may keep trying, and how long to wait before the next try.
+
+    The server's wait (``ErrorServerBusy`` BackOffMilliseconds, ``Retry-After``
+    on a 503) is taken exactly; without one, capped exponential back-off with
+    jitter: about ``first``, 2 × ``first``, 4 × ``first``, ... ``cap`` seconds.
+    The call gives up when its waits would pass ``max_wait`` seconds in all, or
+    after ``max_retries`` failures the server gave no wait for.
+    """
+
+    def __init__(
+        self,
+        first: float,
+        max_wait: float,
+        max_retries: int = MAX_RETRIES,
+        cap: float = BACKOFF_CAP,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.first, self.max_wait, self.max_retries, self.cap = first, max_wait, max_retries, cap
+        self.rand = rand
+        self.waited = 0.0
+        self.failures = 0  # without a wait from the server
+
+    def next_wait(self, asked: float | None) -> float | None:
+        """Seconds to wait before the next try, or None when the budget is spent."""
+        if asked is None:
+            if self.failures >= self.max_retries:
+                return None
+            ceiling = min(self.cap, self.first * 2.0**self.failures)
+            self.failures += 1
+            wait = ceiling * (0.5 + self.rand() / 2)
+        else:
+            wait = max(0.0, asked)
+        if self.waited + wait > self.max_wait:
+            return None
+        self.waited += wait
+        return wait
 
 
 class EwsConnection:
-    """The service account's connection to one EWS endpoint, shared by all mailboxes."""
+    """The service account's connection to one EWS endpoint, shared by all mailboxes.
+
+    exchangelib sends each request once (``ReportFailures``, ``SingleRequest``);
+    ``call`` waits and tries again in the calling thread, so a throttled
+    mailbox never holds up the others and no connection is given up for it.
+    """
 
     def __init__(self, settings: EwsSettings) -> None:
         self.settings = settings
@@ -91,6 +156,7 @@ class EwsConnection:
         self._protocol: ScopedProtocol | None = None
         self._auth_checked = False
         self._reached = False  # has the server ever answered?
+        self._sleep: Callable[[float], None] = time.sleep
 
     def _connect(self) -> tuple[Configuration, ScopedProtocol]:
         with self._lock:
@@ -104,7 +170,7 @@ class EwsConnection:
                     # Exchange 2013 SP1 and every later version accept this
                     # RequestServerVersion, so no version probe is needed.
                     version=Version(build=EXCHANGE_2013_SP1),
-                    retry_policy=BackOffOnThrottling(max_wait=self.settings.max_retry_wait),
+                    retry_policy=ReportFailures(),
                     max_connections=max(1, self.settings.max_concurrent_mailboxes),
                 )
                 # Registered in exchangelib's protocol cache under credentials that
@@ -114,7 +180,6 @@ class EwsConnection:
                     tls=self._tls,
                     verify=self.settings.ssl_enabled,
                     timeout=self.settings.request_timeout,
-                    retry_wait=self.settings.retry_wait,
                 )
             return self._config, self._protocol
 
@@ -136,33 +201,64 @@ class EwsConnection:
         return account
 
     def call(self, call: Callable[[], T], mailbox: str | None = None) -> T:
-        """Run one EWS exchange (a read: safe to repeat), with the source's errors."""
-        waited, delay = 0.0, self.settings.retry_wait
+        """Run one EWS exchange (a read: safe to repeat), with the source's errors.
+
+        Throttling (``ErrorServerBusy``) is waited out exactly as long as the
+        server asked, in this thread only; 5xx answers, dropped, reset or cut
+        connections and broken-off NTLM handshakes are tried again after a
+        capped, jittered exponential back-off, within ``RetryBudget``.
+        """
+        budget = RetryBudget(self.settings.retry_wait, self.settings.max_retry_wait)
         while True:
             try:
                 result = self._translated(call, mailbox)
                 self._reached = True
                 return result
-            except _Transient as exc:
+            except _Again as again:
                 # Nothing listening, or no such host, before anything ever
                 # answered: a wrong exchange_server, not an outage to wait out.
-                never_reached = not self._reached and _unreachable(exc.cause)
-                if never_reached or waited + delay > self.settings.max_retry_wait:
+                if not self._reached and _unreachable(again.cause):
                     raise SourceError(
-                        f"cannot talk to Exchange at {self.endpoint}: {exc.cause}"
+                        f"cannot talk to Exchange at {self.endpoint}: {again.cause}"
                     ) from None
-                log.info("Exchange connection failed (%s); retrying in %.1f s", exc.cause, delay)
-                time.sleep(delay)
-                waited, delay = waited + delay, delay * 2
+                wait = budget.next_wait(again.wait)
+                if wait is None:
+                    if again.busy:
+                        raise SourceError(
+                            f"Exchange kept throttling requests for {mailbox or 'the service account'}"
+                            f" ({budget.waited:.0f} s waited)"
+                        ) from None
+                    raise SourceError(
+                        f"cannot talk to Exchange at {self.endpoint}: {again.cause}"
+                    ) from None
+                self._reached = self._reached or again.busy
+                log.info(
+                    "%s: %s; trying again in %.2f s",
+                    mailbox or self.endpoint,
+                    "Exchange is busy"
+                    if again.busy
+                    else f"{type(again.cause).__name__}: {again.cause}",
+                    wait,
+                )
+                self._sleep(wait)
 
     def _translated(self, call: Callable[[], T], mailbox: str | None) -> T:
         try:
             return call()
+        except ews_errors.ErrorServerBusy as exc:
+            # BackOffMilliseconds, when the server gave one, is the wait.
+            raise _Again(exc, wait=exc.back_off, busy=True) from None
+        except ServerFailure as exc:
+            raise _Again(exc, wait=exc.retry_after) from None
         except _TRANSIENT as exc:
-            raise _Transient(exc) from None
+            raise _Again(exc) from None
+        except PermissionError as exc:
+            # requests_ntlm: the answer to the NTLM negotiate message carried no
+            # challenge (a proxy or a failing server answered it).
+            raise _Again(exc) from None
         except ews_errors.UnauthorizedError:
             if self._switch_auth_type():
-                return self.call(call, mailbox)
+                return self._translated(call, mailbox)
             raise SourceError(
                 f"Exchange at {self.endpoint} refused the sign-in of "
                 f"{self.settings.ntlm_username}: check username, password and domain"
@@ -173,6 +269,10 @@ class EwsConnection:
             ) from None
         except ews_errors.ErrorInvalidSyncStateData:
             raise
+        except ews_errors.SOAPError as exc:
+            if _cut_short(exc):
+                raise _Again(exc) from None
+            raise SourceError(f"Exchange answered {type(exc).__name__}: {exc}") from None
         except ews_errors.RateLimitError as exc:
             raise SourceError(f"Exchange kept throttling requests: {exc}") from None
         except ews_errors.TransportError as exc:

@@ -17,7 +17,7 @@ from exchangelib.properties import DistinguishedFolderId, FolderId, Mailbox
 from exchangelib.services import FindFolder, GetFolder
 from exchangelib.util import TNS
 
-from outlook_connector.sources.ews.services import ChunkedRead
+from outlook_connector.sources.ews.services import ChunkedRead, SingleRequest
 
 # The Archive folder has no DistinguishedFolderId in Exchange Server's EWS
 # schema (DistinguishedFolderIdNameType lists archiveroot/archivemsgfolderroot,
@@ -83,7 +83,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-class GetFolderInfo(ChunkedRead, GetFolder):
+class GetFolderInfo(SingleRequest, ChunkedRead, GetFolder):
     """GetFolder yielding ``FolderInfo`` (or the error of each folder, in request order)."""
 
     def _elems_to_objs(self, elems: Iterable[Any]) -> Iterator[Any]:
@@ -91,7 +91,7 @@ class GetFolderInfo(ChunkedRead, GetFolder):
             yield elem if isinstance(elem, Exception) else parse_folder(elem)
 
 
-class FindFolderInfo(ChunkedRead, FindFolder):
+class FindFolderInfo(SingleRequest, ChunkedRead, FindFolder):
     """FindFolder below one folder, paged, yielding ``FolderInfo``."""
 
     def find(self, parent: FolderId, depth: str) -> Iterator[FolderInfo]:

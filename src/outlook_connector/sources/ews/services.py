@@ -54,6 +54,20 @@ class ChunkedRead:
         return super()._get_soap_parts(_ChunkedResponse(response))  # type: ignore[misc]
 
 
+class SingleRequest:
+    """Send each request once: whether and when to send it again is the caller's decision.
+
+    exchangelib's own retry loop (``EWSService._get_elements``) shrinks the
+    connection pool on every ``ErrorServerBusy`` and keeps one back-off
+    deadline for the whole protocol, which every mailbox's thread then sleeps
+    out. Here every failure is raised to ``EwsConnection.call``, which waits
+    in the calling thread only, as long as the server asked.
+    """
+
+    def _get_elements(self, payload: Any) -> Iterator[Any]:
+        yield from self._response_generator(payload=payload)  # type: ignore[attr-defined]
+
+
 CREATE, UPDATE, DELETE = SyncFolderItems.CREATE, SyncFolderItems.UPDATE, SyncFolderItems.DELETE
 
 
@@ -72,7 +86,7 @@ class SyncResult:
     last_page: bool
 
 
-class SyncPage(ChunkedRead, SyncFolderItems):
+class SyncPage(SingleRequest, ChunkedRead, SyncFolderItems):
     """One SyncFolderItems call; ``page()`` returns its changes and the state after them."""
 
     def page(self, folder: Any, sync_state: str | None, max_changes: int) -> SyncResult:
@@ -129,7 +143,7 @@ class UnknownItem:
     tag: str
 
 
-class TextGetItem(ChunkedRead, GetItem):
+class TextGetItem(SingleRequest, ChunkedRead, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``."""
 
     def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
@@ -164,7 +178,7 @@ class TextGetItem(ChunkedRead, GetItem):
         return item
 
 
-class ChunkedGetAttachment(ChunkedRead, GetAttachment):
+class ChunkedGetAttachment(SingleRequest, ChunkedRead, GetAttachment):
     """GetAttachment: an attachment's base64 content is read in chunks too."""
 
 
@@ -236,6 +250,7 @@ __all__ = [
     "ChunkedRead",
     "Item",
     "SyncPage",
+    "SingleRequest",
     "SyncResult",
     "TextGetItem",
 ]

@@ -29,10 +29,11 @@ class EwsSettings:
     page_size: int = 100
     # NetBIOS name of the domain for NTLM ("CONTOSO"); derived from ``domain`` when not given.
     netbios_domain: str | None = None
-    # How long exchangelib may keep retrying a throttled request before giving up.
+    # How long one request may wait in all (throttling and failures) before giving up.
     max_retry_wait: float = 120.0
-    # The first wait after a failure the server gave no wait for (doubles each time).
-    retry_wait: float = 10.0
+    # The first wait after a failure the server gave no wait for (then doubling, capped,
+    # with jitter); a throttled request waits exactly what the server asked for.
+    retry_wait: float = 0.5
 
     def __post_init__(self) -> None:
         if isinstance(self.password, str):
