@@ -29,6 +29,7 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_connector.sources.ews.connection import RetryBudget
 from outlook_connector.sources.graph import GraphSettings, GraphSource
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.faults import FaultInjector, FaultRates
@@ -575,3 +576,67 @@ def test_a_server_that_is_not_there_fails_at_once(make_source: SourceFactory) ->
     with pytest.raises(SourceError, match="cannot talk to Exchange"):
         source.collections(ALICE)
     assert time.monotonic() - started < 10
+
+
+def test_a_connection_dropped_during_the_ntlm_handshake_is_signed_in_again(
+    tmp_path: Path, make_source: SourceFactory
+) -> None:
+    dropped: list[str] = []
+
+    def drop_after_challenge(
+        request: Request, call_next: Callable[[Request], Response]
+    ) -> Response:
+        response = call_next(request)
+        negotiate = (request.header("authorization") or "").startswith("NTLM TlRMTVNTUAAB")
+        if negotiate and len(dropped) < 2:
+            dropped.append(request.path)
+            response.truncate_at = len(response.body)  # the whole challenge, then a reset
+        return response
+
+    with in_process(tmp_path / "drop", drop_after_challenge) as info:
+        source = make_source(info, ssl_enabled=False)
+        assert {c.key for c in source.collections(ALICE)} >= {"mail:inbox", "mail:archive"}
+    assert len(dropped) == 2
+
+
+def test_a_wrong_password_is_tried_once(tmp_path: Path, make_source: SourceFactory) -> None:
+    answers: list[str] = []
+
+    def count_answers(request: Request, call_next: Callable[[Request], Response]) -> Response:
+        if (request.header("authorization") or "").startswith("NTLM TlRMTVNTUAAD"):
+            answers.append(request.path)
+        return call_next(request)
+
+    with in_process(tmp_path / "wrong", count_answers) as info:
+        source = make_source(info, ssl_enabled=False, password="Wrong-Password-123")
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="refused the sign-in"):
+            source.collections(ALICE)
+    assert len(answers) == 1
+    assert time.monotonic() - started < 5
+
+
+def test_throttling_is_waited_out_as_asked_without_shrinking_the_pool(
+    tmp_path: Path, make_source: SourceFactory
+) -> None:
+    faults = FaultInjector(FaultRates(throttle=0.3, retry_after_seconds=0), seed=3)
+    with in_process(tmp_path / "busy", faults) as info:
+        source = make_source(info, ssl_enabled=False, max_concurrent_mailboxes=3)
+        waits: list[float] = []
+        source.connection._sleep = waits.append
+        assert {c.key for c in source.collections(ALICE)} >= {"mail:inbox", "mail:archive"}
+        protocol = source.connection._connect()[1]
+        assert protocol.retry_policy.back_off_until is None
+        assert protocol.session_pool_size >= 1
+    assert faults.stats.faults["throttle"] >= 1
+    # BackOffMilliseconds 0: tried again at once, never a wait of our own on top.
+    assert waits and set(waits) == {0.0}, waits
+
+
+def test_the_retry_budget() -> None:
+    budget = RetryBudget(first=0.5, max_wait=10.0, max_retries=3, cap=1.5, rand=lambda: 1.0)
+    assert budget.next_wait(2.0) == 2.0  # the server's wait, exactly
+    assert [budget.next_wait(None) for _ in range(4)] == [0.5, 1.0, 1.5, None]
+    assert budget.next_wait(6.0) is None  # past max_wait in all
+    low = RetryBudget(first=1.0, max_wait=60.0, rand=lambda: 0.0)
+    assert low.next_wait(None) == 0.5  # jitter: between half and all of the step
