@@ -133,3 +133,15 @@ def test_task_dates_sent_as_utc_midnight_elsewhere_keep_their_day(source: EwsSou
     )
     assert task.due_date == dt.date(2024, 5, 1)  # type: ignore[attr-defined]  # midnight in Berlin
     assert task.start_date == dt.date(2024, 4, 1)  # type: ignore[attr-defined]  # midnight in New York
+
+
+def test_utc_instants_are_read_as_exchangelib_reads_them() -> None:
+    from exchangelib.ewsdatetime import EWSDateTime
+
+    from outlook_connector.sources.ews.services import utc_instant
+
+    for text in ("2024-05-01T09:30:00Z", "1999-12-31T23:59:59Z", "2024-02-29T00:00:00Z"):
+        ours, theirs = utc_instant(text), EWSDateTime.from_string(text)
+        assert ours == theirs and type(ours) is type(theirs) and ours.tzinfo == theirs.tzinfo
+    for text in ("2024-05-01T09:30:00+02:00", "2024-05-01T09:30:00.5Z", "2024-13-01T09:30:00Z", ""):
+        assert utc_instant(text) is None
