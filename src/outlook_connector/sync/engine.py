@@ -31,6 +31,7 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sync.progress import Progress
+from outlook_connector.sync.readahead import ReadAhead
 
 if TYPE_CHECKING:
     from outlook_connector.sync.attachments import AttachmentIndexer
@@ -203,7 +204,9 @@ class SyncEngine:
         return round_
 
     def _stream(self, mailbox: Mailbox, collection: Collection, round_: Round) -> None:
-        for page in self.source.changes(mailbox, collection, round_.cursor):
+        pages = self.source.changes(mailbox, collection, round_.cursor)
+        # The next page is fetched while this one is committed.
+        for page in ReadAhead(pages, depth=1, name=f"pages {mailbox.address}"):
             self._commit(mailbox, collection, round_, page)
 
     def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
