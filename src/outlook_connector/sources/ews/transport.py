@@ -18,10 +18,8 @@ would change TLS for every EWS connection in the process, so instead:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import ssl
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -32,6 +30,8 @@ from exchangelib.util import is_xml
 from requests.adapters import HTTPAdapter
 from requests_ntlm import HttpNtlmAuth
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from outlook_connector.sources.retry import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -56,24 +56,6 @@ class ServerFailure(ErrorInternalServerTransientError):
         super().__init__(f"HTTP {status}")
         self.status = status
         self.retry_after = retry_after
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds to wait: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 class ReportFailures(FailFast):

@@ -16,14 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from ..base import SourceError
+from ..retry import retry_after_seconds
 from .auth import TokenProvider
 from .errors import GraphError
 from .settings import GraphSettings
@@ -44,24 +43,6 @@ PREFER_TEXT_BODY = 'outlook.body-content-type="text"'
 
 # How many times one request renews a refused token before the refusal stands.
 TOKEN_RENEWALS = 3
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (``"120"``) or an HTTP date; ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_seconds(attempt: int, rand: Callable[[], float] = random.random) -> float:
