@@ -69,37 +69,18 @@ class MemorySource:
         folder = self.folders[(mailbox.address, collection.name)]
         if cursor in self.expired_cursors:
             raise CursorExpired("cursor expired")
-        if cursor is None:
-            # full enumeration: pages over current items, then a delta cursor at the log's end
-            ids = sorted(folder.items)
+        if cursor is None or cursor.startswith("enum:"):
+            # an enumeration: pages over the current items, then a delta cursor at the log's end
+            start = 0 if cursor is None else int(cursor.split(":")[1])
+            ids = sorted(folder.items)[start * self.page_size :]
             chunks = [ids[i : i + self.page_size] for i in range(0, len(ids), self.page_size)] or [
                 []
             ]
             for n, chunk in enumerate(chunks):
                 last = n == len(chunks) - 1
+                following = f"log:{len(folder.log)}" if last else f"enum:{start + n + 1}"
                 yield self._page(
-                    mailbox,
-                    collection,
-                    folder,
-                    [("upsert", i) for i in chunk],
-                    f"log:{len(folder.log)}" if last else f"enum:{n + 1}",
-                    last,
-                )
-            return
-        if cursor.startswith("enum:"):
-            start = int(cursor.split(":")[1]) * self.page_size
-            ids = sorted(folder.items)[start:]
-            rest = [ids[i : i + self.page_size] for i in range(0, len(ids), self.page_size)] or [[]]
-            base = int(cursor.split(":")[1])
-            for n, chunk in enumerate(rest):
-                last = n == len(rest) - 1
-                yield self._page(
-                    mailbox,
-                    collection,
-                    folder,
-                    [("upsert", i) for i in chunk],
-                    f"log:{len(folder.log)}" if last else f"enum:{base + n + 1}",
-                    last,
+                    mailbox, collection, folder, [("upsert", i) for i in chunk], following, last
                 )
             return
         position = int(cursor.split(":")[1])
