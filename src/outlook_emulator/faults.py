@@ -216,6 +216,8 @@ class FaultInjector:
         if kind == "server_error":
             with self._lock:
                 status = self._random.choice((500, 503, 504))
+            if protocol == "ews":
+                return _iis_error(status)
             return Response.json(
                 {
                     "error": {
@@ -312,6 +314,19 @@ def _is_incremental(request: Request, protocol: str) -> bool:
     if protocol == "graph":
         return "deltatoken" in request.target.lower() or "skiptoken" in request.target.lower()
     return b"SyncFolderItems" in request.body and b"SyncState>" in request.body
+
+
+def _iis_error(status: int) -> Response:
+    """What IIS in front of Exchange answers when the server fails: its HTML error page."""
+    reason = {500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}
+    body = (
+        f"<!DOCTYPE html><html><head><title>{status} - {reason[status]}</title></head>"
+        f"<body><h1>Server Error</h1><h2>{status} - {reason[status]}</h2></body></html>"
+    ).encode()
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    if status == 503:
+        headers["Retry-After"] = "1"
+    return Response(status=status, body=body, headers=headers)
 
 
 def _graph_429(wait: int, message: str, retry_after: str | None = None) -> Response:
