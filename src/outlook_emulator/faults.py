@@ -32,6 +32,7 @@ from typing import Any
 
 from lxml import etree
 
+from outlook_emulator.ews import auth as ews_auth
 from outlook_emulator.ews import soap
 from outlook_emulator.http import Request, Response
 
@@ -185,6 +186,8 @@ class FaultInjector:
             kind = None
         if kind == "token_expiry" and protocol == "ews":
             kind = None  # NTLM authenticates the connection; there is no token to expire
+        if kind in ("throttle", "gone") and protocol == "ews" and not _ews_signed_in(request):
+            kind = None  # IIS authenticates before Exchange sees a request: no EWS answers before
         if kind is None:
             return call_next(request)
         with self._lock:
@@ -308,6 +311,15 @@ def _batch_size(request: Request) -> int:
         return max(1, len(json.loads(request.body or b"{}").get("requests", [])))
     except (ValueError, AttributeError):
         return 1
+
+
+def _ews_signed_in(request: Request) -> bool:
+    """Whether Exchange itself would see this request: Basic credentials, or a connection
+    NTLM has already authenticated (not a leg of the handshake)."""
+    header = (request.header("authorization") or "").strip().lower()
+    if header.startswith("basic "):
+        return True
+    return not header and ews_auth.connection_user(request.connection) is not None
 
 
 def _is_incremental(request: Request, protocol: str) -> bool:

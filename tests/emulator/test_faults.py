@@ -120,7 +120,14 @@ def test_faults_are_set_and_read_over_http(serve) -> None:
 
 def test_ews_busy_and_invalid_sync_state(serve) -> None:
     base = serve(FaultInjector(rates=FaultRates(throttle=1.0, retry_after_seconds=2)))
-    r = httpx.post(f"{base}/EWS/Exchange.asmx", content=b"<x/>", headers={"X-AnchorMailbox": "a@b"})
+    signed_in = {"Authorization": "Basic c3ZjOnB3"}  # EWS answers only signed-in requests
+    unsigned = httpx.post(f"{base}/EWS/Exchange.asmx", content=b"<x/>")
+    assert unsigned.status_code == 200  # a handshake leg never meets an EWS error
+    r = httpx.post(
+        f"{base}/EWS/Exchange.asmx",
+        content=b"<x/>",
+        headers={"X-AnchorMailbox": "a@b", **signed_in},
+    )
     assert r.status_code == 500
     doc = etree.fromstring(r.content)
     ns = {
@@ -132,7 +139,7 @@ def test_ews_busy_and_invalid_sync_state(serve) -> None:
 
     base = serve(FaultInjector(rates=FaultRates(gone=1.0)))
     body = b"<m:SyncFolderItems><m:SyncState>abc</m:SyncState></m:SyncFolderItems>"
-    r = httpx.post(f"{base}/EWS/Exchange.asmx", content=body)
+    r = httpx.post(f"{base}/EWS/Exchange.asmx", content=body, headers=signed_in)
     envelope = etree.fromstring(r.content)
     response = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
     schema_file = shared_dir() / "reference" / "schemas" / "ews" / "messages.xsd"

@@ -229,3 +229,9 @@ def _verify_v1(auth: Authenticate, server_challenge: bytes, password: str) -> bo
         auth.flags, ntowfv1(password), lmowfv1(password), server_challenge, client_challenge
     )
     return hmac.compare_digest(expected, auth.nt_challenge_response or b"")
+
+
+def connection_user(connection: dict[str, Any]) -> str | None:
+    """Who authenticated this kept-alive connection with NTLM, if anyone did."""
+    user = connection.get(_NTLM_USER)
+    return str(user) if user is not None else None
