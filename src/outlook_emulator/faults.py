@@ -14,7 +14,9 @@ A middleware in front of the Graph and EWS front ends that:
 - injects faults at configured rates, reproducibly for a seed: throttling,
   5xx, connection resets, slow and truncated responses, expired delta links /
   sync states, expired tokens.
-- counts what it saw, so tests can assert that a client stayed in its limits.
+- counts what it saw, so tests can assert that a client stayed in its limits,
+  and on EWS which operations were called and which items GetItem was asked
+  for (requests IIS sent back for authentication are not counted).
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class Stats:
     throttled: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     retry_after_total: float = 0.0  # seconds clients were asked to wait
+    operations: Counter[str] = field(default_factory=Counter)  # EWS operations by name
+    items_read: Counter[str] = field(default_factory=Counter)  # item ids GetItem was asked for
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +102,8 @@ class Stats:
             "throttled": self.throttled,
             "faults": dict(self.faults),
             "retry_after_total": self.retry_after_total,
+            "operations": dict(self.operations),
+            "items_read": dict(self.items_read),
         }
 
 
@@ -123,6 +129,8 @@ class FaultInjector:
             return call_next(request)
         key = _mailbox_key(request, protocol)
         cost = _batch_size(request) if protocol == "graph" else 1
+        if protocol == "ews" and _ews_signed_in(request):
+            self._count_operation(request)
         refusal = self._admit(protocol, key, cost, request.path)
         if refusal is not None:
             return refusal
@@ -131,6 +139,14 @@ class FaultInjector:
         finally:
             with self._lock:
                 self._in_flight[key] -= 1
+
+    def _count_operation(self, request: Request) -> None:
+        operation, item_ids = _ews_operation(request.body)
+        if operation is None:
+            return
+        with self._lock:
+            self.stats.operations[operation] += 1
+            self.stats.items_read.update(item_ids)
 
     # -- limits ------------------------------------------------------------------
 
@@ -320,6 +336,24 @@ def _ews_signed_in(request: Request) -> bool:
     if header.startswith("basic "):
         return True
     return not header and ews_auth.connection_user(request.connection) is not None
+
+
+def _ews_operation(body: bytes) -> tuple[str | None, list[str]]:
+    """The operation in a SOAP request's body, and the item ids if it is GetItem."""
+    if not body:
+        return None, []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return None, []
+    operation = root.find(f"{soap.S}Body/*")
+    if operation is None or not isinstance(operation.tag, str):
+        return None, []
+    name = etree.QName(operation).localname
+    if name != "GetItem":
+        return name, []
+    return name, [el.get("Id", "") for el in operation.iterfind(f"{soap.M}ItemIds/{soap.T}ItemId")]
 
 
 def _is_incremental(request: Request, protocol: str) -> bool:

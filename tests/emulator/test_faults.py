@@ -147,3 +147,27 @@ def test_ews_busy_and_invalid_sync_state(serve) -> None:
         schema = etree.XMLSchema(etree.parse(str(schema_file)))
         assert schema.validate(response), schema.error_log.last_error
     assert b"ErrorInvalidSyncStateData" in r.content
+
+
+GET_ITEM = b"""<?xml version="1.0" encoding="utf-8"?>
+<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"
+    xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">
+  <s:Body><m:GetItem>
+    <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>
+    <m:ItemIds><t:ItemId Id="AAA="/><t:ItemId Id="BBB="/></m:ItemIds>
+  </m:GetItem></s:Body>
+</s:Envelope>"""
+
+
+def test_ews_operations_and_the_items_getitem_asked_for_are_counted(serve) -> None:
+    base = serve(FaultInjector())
+    signed_in = {"Authorization": "Basic c3ZjOnB3"}
+    httpx.post(f"{base}/EWS/Exchange.asmx", content=GET_ITEM)  # a handshake leg: not counted
+    httpx.post(f"{base}/EWS/Exchange.asmx", content=GET_ITEM, headers=signed_in)
+    sync = GET_ITEM.replace(b"GetItem", b"SyncFolderItems")
+    httpx.post(f"{base}/EWS/Exchange.asmx", content=sync, headers=signed_in)
+    httpx.post(f"{base}/EWS/Exchange.asmx", content=b"not xml", headers=signed_in)
+    stats = httpx.get(f"{base}/_emulator/stats").json()
+    assert stats["operations"] == {"GetItem": 1, "SyncFolderItems": 1}
+    assert stats["items_read"] == {"AAA=": 1, "BBB=": 1}  # SyncFolderItems reads no items
