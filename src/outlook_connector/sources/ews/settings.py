@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from outlook_connector.config import Secret
+from outlook_connector.dates import parse_date
 
 EWS_PATH = "/EWS/Exchange.asmx"
 # SyncFolderItems accepts at most 512 changes per call (MaxChangesReturned).
@@ -34,6 +36,10 @@ class EwsSettings:
     # The first wait after a failure the server gave no wait for (then doubling, capped,
     # with jitter); a throttled request waits exactly what the server asked for.
     retry_wait: float = 0.5
+    # Mails received outside [received_after, received_before) are not fetched at all
+    # (advanced sync rules); SyncFolderItems then lists each mail's received time.
+    received_after: datetime | None = None
+    received_before: datetime | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.password, str):
@@ -61,6 +67,8 @@ class EwsSettings:
             request_timeout=float(getattr(config, "request_timeout", 60.0) or 60.0),
             page_size=int(getattr(config, "page_size", 100) or 100),
             netbios_domain=getattr(config, "netbios_domain", None),
+            received_after=_rule_date(config, "received_after"),
+            received_before=_rule_date(config, "received_before"),
         )
 
     @property
@@ -80,6 +88,22 @@ class EwsSettings:
     @property
     def sync_page_size(self) -> int:
         return max(1, min(self.page_size, MAX_SYNC_PAGE))
+
+    @property
+    def has_mail_window(self) -> bool:
+        return self.received_after is not None or self.received_before is not None
+
+    def received_in_window(self, received: datetime) -> bool:
+        """Whether a mail received then is inside the window (after inclusive, before not)."""
+        if self.received_after is not None and received < self.received_after:
+            return False
+        return self.received_before is None or received < self.received_before
+
+
+def _rule_date(config: Any, name: str) -> datetime | None:
+    """An advanced rule's date (validated with the configuration) as a moment."""
+    value = getattr(getattr(config, "advanced_rules", None), name, None)
+    return parse_date(str(value)) if value else None
 
 
 def _pem_text(value: str | None) -> str | None:

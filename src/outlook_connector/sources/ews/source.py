@@ -196,11 +196,12 @@ class EwsSource:
             raise SourceError(f"collection {collection.key} has no folder id")
         account = self.connection.account(mailbox.address)
         folder = FolderId(id=collection.remote_id)
+        windowed = kind == "mail" and self.settings.has_mail_window
         state = cursor
         while True:
             try:
                 result = self.connection.call(
-                    partial(self._sync_page, account, folder, state), mailbox.address
+                    partial(self._sync_page, account, folder, state, windowed), mailbox.address
                 )
             except ews_errors.ErrorInvalidSyncStateData:
                 raise CursorExpired(
@@ -214,8 +215,12 @@ class EwsSource:
                 return
             state = result.sync_state
 
-    def _sync_page(self, account: Account, folder: FolderId, state: str | None) -> SyncResult:
-        return SyncPage(account=account).page(folder, state, self.settings.sync_page_size)
+    def _sync_page(
+        self, account: Account, folder: FolderId, state: str | None, received: bool = False
+    ) -> SyncResult:
+        return SyncPage(account=account).page(
+            folder, state, self.settings.sync_page_size, received=received
+        )
 
     def _page(
         self,
@@ -228,7 +233,10 @@ class EwsSource:
         page = Page()
         wanted: dict[str, Change] = {}
         for change in changes:
-            if change.kind == DELETE:
+            if change.kind == DELETE or self._outside_window(change):
+                # A mail outside the window is not fetched, and is removed like a
+                # deleted one: it may be indexed from earlier rules (the engine
+                # removes whatever the rules exclude in the same way).
                 wanted.pop(change.item_id, None)
                 page.deletions.append(change.item_id)
             else:
@@ -251,6 +259,15 @@ class EwsSource:
         for (item_id, _), item in zip(ids, fetched, strict=False):
             self._add_item(page, mailbox, collection, kind, item_id, item)
         return page
+
+    def _outside_window(self, change: Change) -> bool:
+        """Whether SyncFolderItems said the item was received outside the mail window.
+
+        Only changes listed with a received time can be decided here (the time is
+        asked for in mail folders with a window only); the others are fetched and
+        the rule is applied to their documents.
+        """
+        return change.received is not None and not self.settings.received_in_window(change.received)
 
     def _add_item(
         self,
