@@ -22,6 +22,7 @@ from outlook_connector.config import load_config
 from outlook_connector.sources.base import Collection, Mailbox
 from outlook_connector.sources.ews import EwsSettings, EwsSource
 from outlook_connector.sources.ews.services import CREATE, DELETE, UPDATE, Change, SyncPage
+from outlook_connector.sync.advanced_rules import AdvancedRules
 from tests.connector_run import export, server_config, sync_json
 from tests.emulators import running_emulator
 from tests.tenants import write_mail, write_tenant
@@ -204,6 +205,24 @@ def test_the_window_is_read_from_the_advanced_rules(tmp_path: Path) -> None:
     assert windowed.received_before is None and windowed.has_mail_window
     assert settings(BEFORE).received_before == datetime(2025, 1, 1, tzinfo=UTC)
     assert not settings("").has_mail_window
+
+
+def test_check_says_where_each_window_is_applied() -> None:
+    rules = AdvancedRules(
+        received_after="2024-01-01",
+        received_before="2025-01-01",
+        events_after="2024-01-01",
+        events_before="2025-01-01",
+    )
+    server = dict(rules.plan(cloud=False))
+    for key in ("received_after", "received_before"):
+        assert server[key].startswith("at the source: SyncFolderItems lists received times")
+    cloud = dict(rules.plan(cloud=True))
+    assert cloud["received_after"].startswith("at the source: Graph filters")
+    assert cloud["received_before"].startswith("locally")  # the delta filters only ge
+    for plan in (server, cloud):
+        for key in ("events_after", "events_before"):
+            assert plan[key].startswith("locally") and "recurrence" in plan[key]
 
 
 # -- the SyncFolderItems request ----------------------------------------------------------

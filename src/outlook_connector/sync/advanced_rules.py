@@ -101,16 +101,32 @@ class AdvancedRules:
             )
         if self.object_types:
             plan.append(("object_types", "before the sync: other collections are never read"))
-        if self.received_after and cloud:
-            plan.append(
-                (
-                    "received_after",
-                    "at the source: Graph filters the mail delta on receivedDateTime",
+        for key in ("received_after", "received_before"):
+            if not getattr(self, key):
+                continue
+            if not cloud:
+                where = (
+                    "at the source: SyncFolderItems lists received times; "
+                    "only mails inside the window are fetched"
                 )
-            )
-        for key in ("received_after", "received_before", "events_after", "events_before"):
-            if getattr(self, key) and not (key == "received_after" and cloud):
-                plan.append((key, "locally, on each document as it arrives"))
+            elif key == "received_after":
+                where = "at the source: Graph filters the mail delta on receivedDateTime"
+            else:
+                where = (
+                    "locally, on each document as it arrives "
+                    "(Graph's message delta can filter only on receivedDateTime ge)"
+                )
+            plan.append((key, where))
+        for key in ("events_after", "events_before"):
+            if getattr(self, key):
+                plan.append(
+                    (
+                        key,
+                        "locally, on each document as it arrives (a recurring series' "
+                        "start and end are its first occurrence, so only its recurrence "
+                        "tells whether it overlaps the window)",
+                    )
+                )
         if self.max_attachment_size is not None:
             plan.append(
                 ("max_attachment_size", "before download: larger attachments are not fetched")
