@@ -16,6 +16,7 @@ sync, so:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
@@ -30,8 +31,9 @@ from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item
 from exchangelib.properties import ItemId
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
-from exchangelib.services.common import EWSAccountService
+from exchangelib.services.common import EWSAccountService, item_ids_element, shape_element
 from exchangelib.util import MNS, TNS, create_element, get_xml_attr
+from lxml import etree
 
 from outlook_connector.sources.ews import messages
 
@@ -157,13 +159,28 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``."""
 
     def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
-        payload = super().get_payload(items=items, additional_fields=additional_fields, shape=shape)
-        item_shape = payload.find(f"{{{MNS}}}ItemShape")
-        # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
-        body_type = create_element("t:BodyType")
-        body_type.text = "Text"
-        item_shape.insert(1, body_type)
+        payload = create_element(f"m:{self.SERVICE_NAME}")
+        payload.append(self._item_shape(shape, additional_fields))
+        payload.append(_item_ids(list(items), self.account.version))
         return payload
+
+    def _item_shape(self, shape: str, additional_fields: Any) -> Any:
+        """The ItemShape, built once per shape and field list (the same for every chunk)."""
+        key = (shape, tuple(sorted(str(f.path) for f in additional_fields or ())))
+        cache: dict[Any, Any] = self.__dict__.setdefault("_shapes", {})
+        if key not in cache:
+            elem = shape_element(
+                tag="m:ItemShape",
+                shape=shape,
+                additional_fields=additional_fields,
+                version=self.account.version,
+            )
+            # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
+            body_type = create_element("t:BodyType")
+            body_type.text = "Text"
+            elem.insert(1, body_type)
+            cache[key] = elem
+        return copy.deepcopy(cache[key])
 
     def _elem_to_obj(self, elem: Any) -> Any:
         if messages.is_message(elem):
@@ -174,6 +191,18 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
             except messages.UnreadableMessage as exc:
                 log.debug("a message is read the general way: %s", exc)
         return general_item(elem, self.account)
+
+
+def _item_ids(items: list[Any], version: Any) -> Any:
+    """``m:ItemIds`` for (id, change key) pairs, without an exchangelib object per id."""
+    if not all(isinstance(i, tuple) and len(i) == 2 for i in items):
+        return item_ids_element(items=items, version=version)
+    container = create_element("m:ItemIds")
+    tag = f"{{{TNS}}}ItemId"
+    for item_id, changekey in items:
+        attributes = {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
+        etree.SubElement(container, tag, attributes)
+    return container
 
 
 def general_item(elem: Any, account: Any) -> Any:
