@@ -10,35 +10,38 @@ from exchangelib.attachments import AttachmentId
 from outlook_connector.sources.base import AttachmentRef, SourceError
 from outlook_connector.sources.ews import mapping
 from outlook_connector.sources.ews.connection import EwsConnection
+from outlook_connector.sources.ews.messages import MessageFacts
 from outlook_connector.sources.ews.services import ChunkedGetAttachment
 
 
 def attachment_refs(
     connection: EwsConnection, item: Any, mailbox: str, label: str
 ) -> list[AttachmentRef]:
-    """One reference per attachment of ``item``; its content is fetched only if asked."""
-    refs: list[AttachmentRef] = []
-    for attachment in getattr(item, "attachments", None) or ():
-        attachment_id = getattr(getattr(attachment, "attachment_id", None), "id", None)
-        if not attachment_id:
-            continue
-        is_item = type(attachment).__name__ == "ItemAttachment"
-        refs.append(
-            AttachmentRef(
-                id=f"{item.id}/{attachment_id}",
-                type=label,
-                mailbox=mailbox,
-                parent_id=item.id,
-                parent_title=getattr(item, "subject", None),
-                name=attachment.name or "",
-                content_type=getattr(attachment, "content_type", None),
-                size=getattr(attachment, "size", None),
-                is_inline=bool(getattr(attachment, "is_inline", False)),
-                last_modified=mapping.utc(getattr(attachment, "last_modified_time", None)),
-                fetch=partial(fetch, connection, mailbox, attachment_id, is_item),
-            )
+    """One reference per attachment of ``item``; its content is fetched only if asked.
+
+    ``item``: an exchangelib item, or the ``MessageFacts`` of a mail.
+    """
+    if isinstance(item, MessageFacts):
+        attachments, title = item.attachments, item.subject
+    else:
+        attachments = mapping.attachment_facts(getattr(item, "attachments", None))
+        title = getattr(item, "subject", None)
+    return [
+        AttachmentRef(
+            id=f"{item.id}/{attachment.id}",
+            type=label,
+            mailbox=mailbox,
+            parent_id=item.id,
+            parent_title=title,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            is_inline=attachment.is_inline,
+            last_modified=attachment.last_modified,
+            fetch=partial(fetch, connection, mailbox, attachment.id, attachment.is_item),
         )
-    return refs
+        for attachment in attachments
+    ]
 
 
 def fetch(connection: EwsConnection, mailbox: str, attachment_id: str, is_item: bool) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 
 from outlook_connector import documents
 from outlook_connector.documents import Document
+from outlook_connector.sources.ews.messages import AttachmentFacts, MessageFacts
 
 # EWS CalendarItemType → the meeting_type values both sources write.
 MEETING_TYPES: dict[str, str] = {
@@ -49,10 +50,14 @@ def body_text(item: Any) -> str | None:
     if not body:
         return None
     if type(body).__name__ == "HTMLBody":
-        from outlook_connector.extraction.markup import html_to_text
-
-        return html_to_text(str(body)) or None
+        return _html_text(str(body))
     return str(body).strip() or None
+
+
+def _html_text(html: str) -> str | None:
+    from outlook_connector.extraction.markup import html_to_text
+
+    return html_to_text(html) or None
 
 
 def address(mailbox: Any) -> str | None:
@@ -143,33 +148,79 @@ def _lower_camel(value: str | None) -> str | None:
     return value[0].lower() + value[1:]
 
 
-def _conversation_id(item: Any) -> str | None:
-    value = getattr(item, "conversation_id", None)
-    return getattr(value, "id", None) or None
-
-
-def mail_document(item: Any, *, mailbox: str, object_type: str, folder: str | None) -> Document:
+def message_facts(item: Any) -> MessageFacts:
+    """The facts of an exchangelib Message (or MeetingRequest, report, post...)."""
+    body = getattr(item, "body", None)
+    conversation = getattr(item, "conversation_id", None)
     sender = address(getattr(item, "sender", None)) or address(getattr(item, "author", None))
-    return documents.mail_document(
+    return MessageFacts(
         id=item.id,
-        type=object_type,
-        mailbox=mailbox,
         subject=getattr(item, "subject", None),
         last_modified=utc(getattr(item, "last_modified_time", None)),
         sender=sender,
-        to_recipients=addresses_of(getattr(item, "to_recipients", None)),
-        cc_recipients=addresses_of(getattr(item, "cc_recipients", None)),
-        bcc_recipients=addresses_of(getattr(item, "bcc_recipients", None)),
+        to_recipients=tuple(addresses_of(getattr(item, "to_recipients", None))),
+        cc_recipients=tuple(addresses_of(getattr(item, "cc_recipients", None))),
+        bcc_recipients=tuple(addresses_of(getattr(item, "bcc_recipients", None))),
         importance=getattr(item, "importance", None),
-        categories=list(getattr(item, "categories", None) or ()),
-        message=body_text(item),
-        received_at=utc(getattr(item, "datetime_received", None)),
-        sent_at=utc(getattr(item, "datetime_sent", None)),
-        conversation_id=_conversation_id(item),
-        folder=folder,
+        categories=tuple(getattr(item, "categories", None) or ()),
+        body=str(body) if body else None,
+        body_is_html=type(body).__name__ == "HTMLBody",
+        received=utc(getattr(item, "datetime_received", None)),
+        sent=utc(getattr(item, "datetime_sent", None)),
+        conversation_id=getattr(conversation, "id", None) or None,
         has_attachments=bool(getattr(item, "has_attachments", False)),
         internet_message_id=getattr(item, "message_id", None),
-        attachment_names=_attachment_names(item),
+        attachments=attachment_facts(getattr(item, "attachments", None)),
+    )
+
+
+def attachment_facts(attachments: Iterable[Any] | None) -> tuple[AttachmentFacts, ...]:
+    """exchangelib FileAttachment/ItemAttachment objects as ``AttachmentFacts``."""
+    found = []
+    for attachment in attachments or ():
+        attachment_id = getattr(getattr(attachment, "attachment_id", None), "id", None)
+        if not attachment_id:
+            continue
+        found.append(
+            AttachmentFacts(
+                id=attachment_id,
+                name=attachment.name or "",
+                content_type=getattr(attachment, "content_type", None),
+                size=getattr(attachment, "size", None),
+                is_inline=bool(getattr(attachment, "is_inline", False)),
+                last_modified=utc(getattr(attachment, "last_modified_time", None)),
+                is_item=type(attachment).__name__ == "ItemAttachment",
+            )
+        )
+    return tuple(found)
+
+
+def mail_document(item: Any, *, mailbox: str, object_type: str, folder: str | None) -> Document:
+    """A mail's document, from its ``MessageFacts`` or from an exchangelib item."""
+    facts = item if isinstance(item, MessageFacts) else message_facts(item)
+    message = None
+    if facts.body:
+        message = _html_text(facts.body) if facts.body_is_html else facts.body.strip() or None
+    return documents.mail_document(
+        id=facts.id,
+        type=object_type,
+        mailbox=mailbox,
+        subject=facts.subject,
+        last_modified=facts.last_modified,
+        sender=facts.sender,
+        to_recipients=facts.to_recipients,
+        cc_recipients=facts.cc_recipients,
+        bcc_recipients=facts.bcc_recipients,
+        importance=facts.importance,
+        categories=list(facts.categories),
+        message=message,
+        received_at=facts.received,
+        sent_at=facts.sent,
+        conversation_id=facts.conversation_id,
+        folder=folder,
+        has_attachments=facts.has_attachments,
+        internet_message_id=facts.internet_message_id,
+        attachment_names=[a.name for a in facts.attachments if a.name],
     )
 
 

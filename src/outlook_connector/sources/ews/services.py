@@ -11,12 +11,16 @@ sync, so:
   plus each item's received time when asked (a mail date window is then
   decided before anything is fetched);
 * ``TextGetItem`` is GetItem with ``BodyType=Text``, so the server converts
-  HTML bodies to text as it does for Graph's ``outlook.body-content-type``.
+  HTML bodies to text as it does for Graph's ``outlook.body-content-type``;
+  mails come back as ``messages.MessageFacts`` read straight from the XML,
+  other items as exchangelib objects.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,8 +33,13 @@ from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item, Message
 from exchangelib.properties import ItemId
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
-from exchangelib.services.common import EWSAccountService
+from exchangelib.services.common import EWSAccountService, item_ids_element, shape_element
 from exchangelib.util import MNS, TNS, create_element, get_xml_attr
+from lxml import etree
+
+from outlook_connector.sources.ews import messages
+
+log = logging.getLogger(__name__)
 
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
@@ -187,32 +196,71 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``."""
 
     def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
-        payload = super().get_payload(items=items, additional_fields=additional_fields, shape=shape)
-        item_shape = payload.find(f"{{{MNS}}}ItemShape")
-        # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
-        body_type = create_element("t:BodyType")
-        body_type.text = "Text"
-        item_shape.insert(1, body_type)
+        payload = create_element(f"m:{self.SERVICE_NAME}")
+        payload.append(self._item_shape(shape, additional_fields))
+        payload.append(_item_ids(list(items), self.account.version))
         return payload
 
-    def _elem_to_obj(self, elem: Any) -> Any:
-        try:
-            model = BaseFolder.item_model_from_tag(elem.tag)
-        except ValueError:
-            id_elem = elem.find(f"{{{TNS}}}ItemId")
-            return UnknownItem(
-                item_id=id_elem.get("Id") if id_elem is not None else None,
-                tag=elem.tag.rsplit("}", 1)[-1],
+    def _item_shape(self, shape: str, additional_fields: Any) -> Any:
+        """The ItemShape, built once per shape and field list (the same for every chunk)."""
+        key = (shape, tuple(sorted(str(f.path) for f in additional_fields or ())))
+        cache: dict[Any, Any] = self.__dict__.setdefault("_shapes", {})
+        if key not in cache:
+            elem = shape_element(
+                tag="m:ItemShape",
+                shape=shape,
+                additional_fields=additional_fields,
+                version=self.account.version,
             )
-        # exchangelib empties the element while parsing it: read what is
-        # corrected afterwards first.
-        facts = _RawFacts.read(elem)
-        # Not CalendarItem.from_xml: it turns all-day starts into dates using
-        # the event's time zone, or the machine's when the server sent none.
-        # The instants are kept; the mapping converts them without the machine.
-        item = item_from_xml(model, elem, self.account)
-        facts.apply(item)
-        return item
+            # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
+            body_type = create_element("t:BodyType")
+            body_type.text = "Text"
+            elem.insert(1, body_type)
+            cache[key] = elem
+        return copy.deepcopy(cache[key])
+
+    def _elem_to_obj(self, elem: Any) -> Any:
+        if messages.is_message(elem):
+            # Nearly every item is a mail: read what its document needs straight
+            # from the XML, many times faster than building exchangelib's objects.
+            try:
+                return messages.read_message(elem)
+            except messages.UnreadableMessage as exc:
+                log.debug("a message is read the general way: %s", exc)
+        return general_item(elem, self.account)
+
+
+def _item_ids(items: list[Any], version: Any) -> Any:
+    """``m:ItemIds`` for (id, change key) pairs, without an exchangelib object per id."""
+    if not all(isinstance(i, tuple) and len(i) == 2 for i in items):
+        return item_ids_element(items=items, version=version)
+    container = create_element("m:ItemIds")
+    tag = f"{{{TNS}}}ItemId"
+    for item_id, changekey in items:
+        attributes = {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
+        etree.SubElement(container, tag, attributes)
+    return container
+
+
+def general_item(elem: Any, account: Any) -> Any:
+    """An item element as an exchangelib object (``UnknownItem`` for a type it has no class for)."""
+    try:
+        model = BaseFolder.item_model_from_tag(elem.tag)
+    except ValueError:
+        id_elem = elem.find(f"{{{TNS}}}ItemId")
+        return UnknownItem(
+            item_id=id_elem.get("Id") if id_elem is not None else None,
+            tag=elem.tag.rsplit("}", 1)[-1],
+        )
+    # exchangelib empties the element while parsing it: read what is
+    # corrected afterwards first.
+    facts = _RawFacts.read(elem)
+    # Not CalendarItem.from_xml: it turns all-day starts into dates using
+    # the event's time zone, or the machine's when the server sent none.
+    # The instants are kept; the mapping converts them without the machine.
+    item = item_from_xml(model, elem, account)
+    facts.apply(item)
+    return item
 
 
 _UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
