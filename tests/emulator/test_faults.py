@@ -16,15 +16,22 @@ from outlook_emulator.http import EmulatorServer, Request, Response
 
 
 class SlowApp:
-    """Answers every Graph or EWS path after a pause, so requests overlap."""
+    """Answers every Graph or EWS path after a pause, or once a gate opens, so requests overlap."""
 
-    def __init__(self, pause: float = 0.0) -> None:
+    def __init__(self, pause: float = 0.0, gate: threading.Event | None = None) -> None:
         self.pause = pause
+        self.gate = gate
+        self.arrived = 0
+        self._lock = threading.Lock()
 
     def handles(self, request: Request) -> bool:
         return True
 
     def __call__(self, request: Request) -> Response:
+        with self._lock:
+            self.arrived += 1
+        if self.gate is not None:
+            self.gate.wait(30)
         time.sleep(self.pause)
         return Response.json({"value": [], "path": request.path})
 
@@ -33,8 +40,8 @@ class SlowApp:
 def serve() -> Iterator[callable]:
     servers: list[EmulatorServer] = []
 
-    def start(injector: FaultInjector, pause: float = 0.0) -> str:
-        server = EmulatorServer([SlowApp(pause)], middleware=[injector])
+    def start(injector: FaultInjector, pause: float = 0.0, app: SlowApp | None = None) -> str:
+        server = EmulatorServer([app or SlowApp(pause)], middleware=[injector])
         server.start()
         servers.append(server)
         return server.base_url
@@ -46,12 +53,15 @@ def serve() -> Iterator[callable]:
 
 def test_fifth_concurrent_request_per_mailbox_is_throttled(serve) -> None:
     injector = FaultInjector(limits=Limits(graph_concurrency=4))
-    base = serve(injector, pause=0.5)
+    # Requests are held until all have arrived, so they overlap however slowly threads start.
+    gate = threading.Event()
+    app = SlowApp(gate=gate)
+    base = serve(injector, app=app)
     statuses: list[int] = []
     bodies: list[dict] = []
 
     def call(user: str) -> None:
-        r = httpx.get(f"{base}/v1.0/users/{user}/messages", timeout=10)
+        r = httpx.get(f"{base}/v1.0/users/{user}/messages", timeout=30)
         statuses.append(r.status_code)
         bodies.append(r.json())
 
@@ -59,6 +69,10 @@ def test_fifth_concurrent_request_per_mailbox_is_throttled(serve) -> None:
     threads += [threading.Thread(target=call, args=("bob",)) for _ in range(3)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 20
+    while (app.arrived < 7 or len(statuses) < 2) and time.monotonic() < deadline:
+        time.sleep(0.01)  # 4 of alice's and bob's 3 held, alice's other 2 answered
+    gate.set()
     for t in threads:
         t.join()
     assert statuses.count(429) == 2  # alice's 5th and 6th; bob is not affected
