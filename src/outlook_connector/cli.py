@@ -126,6 +126,7 @@ class NoIndex(Exception):
 
 def cmd_check(args: argparse.Namespace) -> int:
     from outlook_connector.sources.factory import create_source
+    from outlook_connector.sync.runner import check_groups
 
     config = _config(args)
     print("configuration: ok")
@@ -133,6 +134,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     source = create_source(config)
     try:
         results = source.check()
+        if config.advanced_rules.groups_include:
+            results.append(check_groups(source, config.advanced_rules))
     finally:
         source.close()
     for result in results:

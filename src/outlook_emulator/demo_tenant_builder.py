@@ -109,7 +109,7 @@ def tenant_toml() -> str:
         'client_secret = "demo-client-secret-change-me"\n'
         'permissions = ["User.Read.All", "MailboxSettings.Read", "Mail.Read", "Contacts.Read", '
         '"Calendars.Read", '
-        '"Tasks.Read.All"]\n\n'
+        '"Tasks.Read.All", "GroupMember.Read.All"]\n\n'
         "[service_account]\n"
         'username = "svc-search"\npassword = "Demo-Passw0rd!"\nimpersonation = true\n'
         f"{users}"
@@ -117,7 +117,20 @@ def tenant_toml() -> str:
         f'job_title = "{TOM.title}"\nenabled = false   # left the company in June 2025\n'
         f'\n[[users]]\nmail = "{SUPPORT.address}"\ndisplay_name = "{SUPPORT.name}"\n'
         'kind = "shared"\naliases = ["help@contoso.example"]\n'
+        f"{GROUPS}"
     )
+
+
+# Directory groups (an extension of the tenant format): a security group nested
+# in a Microsoft 365 group, for the groups_include sync rule.
+GROUPS = (
+    '\n[[groups]]\nname = "Management"\nkind = "security"\n'
+    'members = ["maria.santos@contoso.example", "lucas.meyer@contoso.example"]\n'
+    '\n[[groups]]\nname = "Contoso Outdoor Staff"\nmail = "staff@contoso.example"\n'
+    'kind = "microsoft365"\n'
+    'members = ["joao.ferreira@contoso.example", "emma.lind@contoso.example", '
+    '"sofia.costa@contoso.example", "Management"]\n'
+)
 
 
 # --- attachments -----------------------------------------------------------------------------

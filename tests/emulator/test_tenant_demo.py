@@ -67,7 +67,13 @@ def test_it_loads_without_skipping_anything(tenant: Tenant) -> None:
         "Contacts.Read",
         "Calendars.Read",
         "Tasks.Read.All",
+        "GroupMember.Read.All",
     }
+    # Management is nested in the staff group: the staff's mailboxes are every enabled person's.
+    staff = tenant.group("staff@contoso.example")
+    assert staff is not None and staff.kind == "microsoft365"
+    members = {m.id for m in tenant.transitive_members(staff)}
+    assert {u.id for u in tenant.users if u.enabled and u.kind == "user"} <= members
     assert tenant.service_account is not None and tenant.service_account.impersonation
     assert len(tenant.users) >= 6
     assert [u.mail for u in tenant.users if not u.enabled] == ["tom.baker@contoso.example"]

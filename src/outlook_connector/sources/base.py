@@ -8,7 +8,7 @@ commit both in one transaction and resume from there after a crash.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -93,6 +93,10 @@ class SourceError(Exception):
     """A failure talking to the server, with a message fit for the user."""
 
 
+class GroupError(SourceError):
+    """A group the sync rules name cannot be resolved: unknown, ambiguous, or not readable."""
+
+
 class Source(Protocol):
     def check(self) -> list[CheckResult]: ...
 
@@ -107,3 +111,16 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class GroupResolver(Protocol):
+    """An optional capability of a source: the members of directory groups."""
+
+    def group_members(self, groups: Sequence[str]) -> dict[str, frozenset[str]]:
+        """For each group (its name or mail address, as given): the primary SMTP
+        addresses (lower case) of the users in it, nested groups included.
+
+        Raises ``GroupError`` naming the group when it does not exist, is
+        ambiguous, or may not be read.
+        """
+        ...

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ldap3 import NONE, SIMPLE, SUBTREE, Connection, Server, Tls
+from ldap3 import BASE, NONE, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPStartTLSError
+from ldap3.utils.conv import escape_filter_chars
 
 from outlook_connector.sources.base import CheckResult, Mailbox
 
@@ -58,6 +59,10 @@ _BIND_FAILURES = {
 
 class DirectoryError(Exception):
     """Reading the directory failed; the message names the server, never the password."""
+
+
+class GroupNotFound(DirectoryError):
+    """No group, or more than one, answers to the name a sync rule gives."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,95 @@ def check_directory(
     if count == 0:
         return CheckResult(name, False, f"{label}: bind ok, but no enabled user has a mail address")
     return CheckResult(name, True, f"{label}: bind ok, {count} mailbox users")
+
+
+def group_members(
+    server: str,
+    username: str,
+    password: str,
+    domain: str,
+    groups: list[str],
+    ssl_enabled: bool = False,
+    ssl_ca: str | None = None,
+) -> dict[str, frozenset[str]]:
+    """For each group (cn, sAMAccountName, mail or displayName): its mailbox users' addresses.
+
+    Nested groups are followed here rather than with AD's transitive matching
+    rule (LDAP_MATCHING_RULE_IN_CHAIN), which other LDAP servers lack; a group
+    met twice (membership loops exist) is read once. Users count as
+    ``list_directory_users`` counts them: with a mail address, and enabled
+    unless a shared mailbox.
+    """
+    endpoint = parse_server(server)
+    base = base_dn_for(domain)
+    conn = _connect(endpoint, bind_name(username, domain), password, ssl_enabled, ssl_ca)
+    try:
+        return {name: _members_of(conn, endpoint, base, name) for name in groups}
+    finally:
+        _close(conn)
+
+
+def _members_of(conn: Connection, endpoint: Endpoint, base: str, name: str) -> frozenset[str]:
+    value = escape_filter_chars(name)
+    query = (
+        f"(&(objectClass=group)(|(cn={value})(sAMAccountName={value})"
+        f"(mail={value})(displayName={value})))"
+    )
+    found = _search(conn, endpoint, base, SUBTREE, query, ["member"])
+    if not found:
+        raise GroupNotFound(f"group {name!r} not found under {base} (by name or mail)")
+    if len(found) > 1:
+        raise GroupNotFound(
+            f"{len(found)} groups answer to {name!r}: "
+            + "; ".join(str(e.get("dn")) for e in found)
+        )
+    addresses: set[str] = set()
+    pending = [found[0]]
+    seen = {str(found[0]["dn"]).lower()}
+    while pending:
+        group = pending.pop()
+        for dn in _values(group.get("raw_attributes", {}).get("member")):
+            if dn.lower() in seen:
+                continue
+            seen.add(dn.lower())
+            entry = _entry(conn, endpoint, dn)
+            if entry is None:
+                continue  # a member that no longer exists (or that we may not read)
+            classes = {c.lower() for c in _values(entry["raw_attributes"].get("objectClass"))}
+            if "group" in classes:
+                pending.append(entry)
+            elif "user" in classes and "computer" not in classes:
+                user = _user(entry)
+                if user is not None:
+                    addresses.add(user.mail)
+    return frozenset(addresses)
+
+
+def _entry(conn: Connection, endpoint: Endpoint, dn: str) -> dict[str, Any] | None:
+    found = _search(
+        conn, endpoint, dn, BASE, "(objectClass=*)", ["objectClass", "member", *ATTRIBUTES]
+    )
+    return found[0] if found else None
+
+
+def _search(
+    conn: Connection, endpoint: Endpoint, base: str, scope: str, query: str, attrs: list[str]
+) -> list[dict[str, Any]]:
+    try:
+        conn.search(base, query, search_scope=scope, attributes=attrs)
+    except LDAPException as exc:
+        raise DirectoryError(f"{endpoint.label}: search under {base} failed: {exc}") from None
+    code = conn.result.get("result")
+    if code == 32:  # noSuchObject
+        return []
+    if code not in (0, None):
+        reason = conn.result.get("description") or conn.result.get("message")
+        raise DirectoryError(f"{endpoint.label}: search under {base} failed: {reason}")
+    return [item for item in conn.response or [] if item.get("type") == "searchResEntry"]
+
+
+def _values(values: list[bytes] | None) -> list[str]:
+    return [v.decode("utf-8", errors="replace") for v in values or []]
 
 
 def _tls(endpoint: Endpoint, ssl_ca: str | None) -> Tls:

@@ -1,4 +1,4 @@
-"""Advanced sync rules: choose mailboxes, object types and time windows.
+"""Advanced sync rules: choose mailboxes (by address or group), object types and time windows.
 
 These are applied as early as possible: an excluded mailbox or object type is
 never opened (no request at all for its items); time windows and attachment
@@ -27,6 +27,7 @@ from outlook_connector.documents import (
 KEYS = (
     "mailboxes_include",
     "mailboxes_exclude",
+    "groups_include",
     "object_types",
     "received_after",
     "received_before",
@@ -42,6 +43,9 @@ MAIL_TYPES = frozenset(MAIL_FOLDER_TYPES.values())
 class AdvancedRules:
     mailboxes_include: tuple[str, ...] = ()
     mailboxes_exclude: tuple[str, ...] = ()
+    # Names or addresses of directory groups, as written; the source resolves
+    # their members once per sync (see sync.runner.resolve_groups).
+    groups_include: tuple[str, ...] = ()
     object_types: tuple[str, ...] = ()
     received_after: str | None = None
     received_before: str | None = None
@@ -55,12 +59,18 @@ class AdvancedRules:
 
     # -- where they apply ------------------------------------------------------
 
-    def mailbox_selected(self, address: str) -> bool:
+    def mailbox_selected(
+        self, address: str, group_members: frozenset[str] = frozenset()
+    ) -> bool:
+        """Included by address or as a member of a ``groups_include`` group, and not excluded.
+
+        ``group_members`` are the addresses of the groups' members, resolved for this sync.
+        """
         address = address.lower()
-        if self.mailboxes_include and not any(
-            fnmatch.fnmatchcase(address, p) for p in self.mailboxes_include
-        ):
-            return False
+        if self.mailboxes_include or self.groups_include:
+            by_address = any(fnmatch.fnmatchcase(address, p) for p in self.mailboxes_include)
+            if not by_address and address not in group_members:
+                return False
         return not any(fnmatch.fnmatchcase(address, p) for p in self.mailboxes_exclude)
 
     def object_type_selected(self, object_type: str) -> bool:
@@ -97,6 +107,14 @@ class AdvancedRules:
                 (
                     "mailboxes_include/mailboxes_exclude",
                     "before the sync: excluded mailboxes are never opened",
+                )
+            )
+        if self.groups_include:
+            plan.append(
+                (
+                    "groups_include",
+                    "before the sync: the groups' members (nested groups included) are "
+                    "looked up in the directory on every sync; other mailboxes are never opened",
                 )
             )
         if self.object_types:
@@ -168,6 +186,7 @@ def parse_advanced_rules(raw: Any, problems: list[str]) -> AdvancedRules:
         elif key in (
             "mailboxes_include",
             "mailboxes_exclude",
+            "groups_include",
             "skip_attachment_types",
             "object_types",
         ):
@@ -196,6 +215,9 @@ def _string_list(key: str, value: Any, where: str, problems: list[str]) -> tuple
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append(f"{where}: unknown type '{item}'{hint}")
         return tuple(items)
+    if key == "groups_include":
+        # As written, for messages; directories compare group names without case.
+        return tuple(dict.fromkeys(items))
     if key == "skip_attachment_types":
         return tuple("." + v.lower().lstrip(".") for v in items)
     return tuple(v.lower() for v in items)

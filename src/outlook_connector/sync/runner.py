@@ -6,10 +6,12 @@ import hashlib
 import logging
 import os
 
-from outlook_connector.config import Config
+from outlook_connector.config import Config, ConfigError
 from outlook_connector.extraction import ExtractionLimits, Extractor
 from outlook_connector.sinks.sqlite import SQLiteIndex
+from outlook_connector.sources.base import CheckResult, GroupError, Source
 from outlook_connector.sources.factory import create_source
+from outlook_connector.sync.advanced_rules import AdvancedRules
 from outlook_connector.sync.attachments import AttachmentIndexer
 from outlook_connector.sync.engine import SyncEngine, SyncSummary
 from outlook_connector.sync.progress import Progress
@@ -42,6 +44,47 @@ def rules_fingerprint(config: Config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def resolve_groups(source: Source, advanced: AdvancedRules) -> dict[str, frozenset[str]]:
+    """The members of each ``groups_include`` group, read from the directory now.
+
+    Resolved on every sync, so membership changes are followed. A group that
+    cannot be resolved is a configuration error (``ConfigError``) raised before
+    anything is synced or removed: an unknown group must never read as "no
+    mailboxes", which would empty the index.
+    """
+    if not advanced.groups_include:
+        return {}
+    resolve = getattr(source, "group_members", None)
+    if resolve is None:
+        raise ConfigError(["advanced_rules.groups_include: this data source has no groups"])
+    try:
+        groups: dict[str, frozenset[str]] = resolve(advanced.groups_include)
+    except GroupError as exc:
+        raise ConfigError([f"advanced_rules.groups_include: {exc}"]) from None
+    for name, members in groups.items():
+        if not members:
+            log.warning(
+                "advanced_rules.groups_include: group %r has no members with a mailbox; "
+                "it selects no mailboxes",
+                name,
+            )
+    return groups
+
+
+def check_groups(source: Source, advanced: AdvancedRules) -> CheckResult:
+    """One line of ``outlook-connector check``: each group and its number of members."""
+    try:
+        groups = resolve_groups(source, advanced)
+    except ConfigError as exc:
+        return CheckResult("groups_include", False, "; ".join(exc.problems))
+    detail = ", ".join(
+        f"{name} -> {len(members)} mailbox{'es' if len(members) != 1 else ''}"
+        + ("" if members else " (selects none)")
+        for name, members in groups.items()
+    )
+    return CheckResult("groups_include", True, detail)
+
+
 def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> SyncSummary:
     limits = extraction_limits(config)
     rules, advanced = config.rules, config.advanced_rules
@@ -50,6 +93,8 @@ def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> S
     workers = max(1, min(config.max_concurrent_mailboxes, os.cpu_count() or 1))
     downloads = 4 * config.max_concurrent_mailboxes
     try:
+        groups = resolve_groups(source, advanced)
+        members = frozenset().union(*groups.values())
         with (
             SQLiteIndex(config.index.path) as index,
             Extractor(limits, workers=workers) as extractor,
@@ -70,7 +115,7 @@ def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> S
                 max_concurrent_mailboxes=config.max_concurrent_mailboxes,
                 attachments=attachments,
                 include=lambda doc: advanced.document_selected(doc) and rules.includes(doc),
-                mailbox_filter=advanced.mailbox_selected,
+                mailbox_filter=lambda address: advanced.mailbox_selected(address, members),
                 collection_filter=lambda c: advanced.object_type_selected(c.object_type),
                 progress=Progress(enabled=progress),
             )

@@ -24,7 +24,7 @@ DONT_EXPIRE_PASSWORD = 0x10000
 RECIPIENT_TYPE_DETAILS = {"user": 1, "shared": 4, "room": 16, "equipment": 32}
 
 # Characters AD refuses in sAMAccountName, and its length limit.
-_SAM_ILLEGAL = re.compile(r'[\\/\[\]:;|=,+*?<>@"\s]')
+SAM_ILLEGAL = re.compile(r'[\\/\[\]:;|=,+*?<>@"\s]')
 _SAM_MAX = 20
 
 
@@ -47,8 +47,8 @@ def user_entries(users: list[User], reserved: tuple[str, ...] = ()) -> list[User
     taken_cn = set(taken_sam)
     entries = []
     for user in users:
-        sam = _unique(_sam_base(user.mail), taken_sam, _SAM_MAX)
-        cn = _unique(_cn_base(user.display_name or user.mail), taken_cn, 64)
+        sam = unique_name(_sam_base(user.mail), taken_sam, _SAM_MAX)
+        cn = unique_name(cn_base(user.display_name or user.mail), taken_cn, 64)
         entries.append(UserEntry(cn, sam, user.id, _attributes(user, sam)))
     return entries
 
@@ -75,18 +75,19 @@ def _attributes(user: User, sam: str) -> dict[str, list[str]]:
 
 
 def _sam_base(mail: str) -> str:
-    local = _SAM_ILLEGAL.sub("", mail.split("@", 1)[0]).strip(".")
+    local = SAM_ILLEGAL.sub("", mail.split("@", 1)[0]).strip(".")
     return (local or "user")[:_SAM_MAX]
 
 
-def _cn_base(name: str) -> str:
+def cn_base(name: str) -> str:
     # A CN may hold almost anything once escaped in a DN, but leading or
     # trailing spaces and control characters are best avoided.
     cleaned = "".join(ch for ch in name if ch.isprintable()).strip()
     return cleaned[:64] or "user"
 
 
-def _unique(base: str, taken: set[str], limit: int) -> str:
+def unique_name(base: str, taken: set[str], limit: int) -> str:
+    """``base``, or ``base`` with a number, that is not in ``taken`` (which it joins)."""
     candidate, n = base, 1
     while candidate.lower() in taken:
         n += 1

@@ -20,6 +20,7 @@ from outlook_emulator.directory.entries import (
     NORMAL_ACCOUNT,
     UserEntry,
 )
+from outlook_emulator.directory.groups import group_entries
 from outlook_emulator.directory.info import DirectoryInfo
 from outlook_emulator.directory.packages import SAMBA_PACKAGES, missing_packages
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess, port_in_use
@@ -154,6 +155,15 @@ def _job(tenant: Tenant, entries: list[UserEntry]) -> dict[str, Any]:
         "base_dn": base,
         "users": [
             {"dn": user_dn(e.cn, base), "guid": e.guid, "attributes": e.attributes} for e in entries
+        ],
+        "groups": [
+            {
+                "dn": user_dn(g.cn, base),
+                "guid": g.guid,
+                "attributes": g.attributes,
+                "members": g.members,
+            }
+            for g in group_entries(tenant, entries, base)
         ],
         "service_account": {
             "dn": user_dn(account.username, base),

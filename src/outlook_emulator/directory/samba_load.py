@@ -1,4 +1,4 @@
-"""Load users into a freshly provisioned Samba AD database, in one transaction.
+"""Load users and groups into a freshly provisioned Samba AD database, in one transaction.
 
 Run by Debian's /usr/bin/python3 (where Samba's Python bindings live), not by
 the project's interpreter, so it imports nothing from this project. It reads a
@@ -6,6 +6,7 @@ JSON job file named on the command line:
 
     {"smb_conf": PATH, "base_dn": DN,
      "users": [{"dn": DN, "guid": GUID, "attributes": {NAME: [TEXT, ...]}}],
+     "groups": [{"dn": DN, "guid": GUID, "attributes": {...}, "members": [DN, ...]}],
      "service_account": {"dn": DN, "attributes": {...}, "password": TEXT} | null}
 
 Opening sam.ldb directly (the server is not running yet) skips the LDAP round
@@ -78,12 +79,14 @@ def element(name, values):
     return ldb.MessageElement(values, ldb.FLAG_MOD_ADD, name)
 
 
-def add_object(samdb, item, password=None):
+USER_CLASSES = [b"top", b"person", b"organizationalPerson", b"user"]
+GROUP_CLASSES = [b"top", b"group"]
+
+
+def add_object(samdb, item, password=None, classes=USER_CLASSES):
     dn = ldb.Dn(samdb, item["dn"])
     msg = ldb.Message(dn)
-    msg["objectClass"] = element(
-        "objectClass", [b"top", b"person", b"organizationalPerson", b"user"]
-    )
+    msg["objectClass"] = element("objectClass", classes)
     for name, values in item["attributes"].items():
         msg[name] = element(name, [v.encode("utf-8") for v in values])
     controls = []
@@ -95,6 +98,16 @@ def add_object(samdb, item, password=None):
     if password is not None:
         msg["unicodePwd"] = element("unicodePwd", [f'"{password}"'.encode("utf-16-le")])
     samdb.add(msg, controls=controls)
+
+
+def add_members(samdb, group):
+    # After every group exists: a member DN must name an existing object, and
+    # groups may name each other.
+    if not group["members"]:
+        return
+    msg = ldb.Message(ldb.Dn(samdb, group["dn"]))
+    msg["member"] = element("member", [dn.encode("utf-8") for dn in group["members"]])
+    samdb.modify(msg)
 
 
 def main(job_path):
@@ -112,6 +125,11 @@ def main(job_path):
     try:
         for item in job["users"]:
             add_object(samdb, item)
+        groups = job.get("groups", [])
+        for group in groups:
+            add_object(samdb, group, classes=GROUP_CLASSES)
+        for group in groups:
+            add_members(samdb, group)
         account = job.get("service_account")
         if account:
             add_object(samdb, account, password=account["password"])
@@ -119,7 +137,7 @@ def main(job_path):
         samdb.transaction_cancel()
         raise
     samdb.transaction_commit()
-    print(f"loaded {len(job['users'])} users")
+    print(f"loaded {len(job['users'])} users and {len(job.get('groups', []))} groups")
 
 
 if __name__ == "__main__":

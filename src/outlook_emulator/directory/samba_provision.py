@@ -24,7 +24,7 @@ from outlook_emulator.tenant.model import Tenant
 
 HOST = "127.0.0.1"
 # The code that makes a cached domain: any change to it makes new cache entries.
-_CODE = ("samba_provision.py", "samba_dc.py", "samba_load.py", "entries.py")
+_CODE = ("samba_provision.py", "samba_dc.py", "samba_load.py", "entries.py", "groups.py")
 ORIGIN_FILE = "origin-path"
 HERE = Path(__file__).parent
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from outlook_emulator.directory.dn import base_dn_for, user_dn
 from outlook_emulator.directory.entries import DONT_EXPIRE_PASSWORD, NORMAL_ACCOUNT, UserEntry
+from outlook_emulator.directory.groups import GroupEntry, group_entries
 from outlook_emulator.directory.info import DirectoryInfo
 from outlook_emulator.directory.ldif import ldif_record
 from outlook_emulator.directory.process import DirectoryStartError, ServerProcess, free_port
@@ -165,6 +166,9 @@ def _write_data(path: Path, tenant: Tenant, entries: list[UserEntry], base: str)
         out.write(ldif_record(users_dn, {"objectClass": ["top", "container"], "cn": ["Users"]}))
         for entry in entries:
             out.write(ldif_record(user_dn(entry.cn, base), _user(entry, category)))
+        group_category = f"CN=Group,CN=Schema,CN=Configuration,{base}"
+        for group in group_entries(tenant, entries, base):
+            out.write(ldif_record(user_dn(group.cn, base), _group(group, group_category)))
         service = UserEntry(
             cn=account.username,
             sam_account_name=account.username,
@@ -193,6 +197,21 @@ def _user(entry: UserEntry, category: str) -> dict[str, list[str | bytes]]:
         "objectGUID": [uuid.UUID(entry.guid).bytes_le],
     }
     attrs.update({name: list(values) for name, values in entry.attributes.items()})
+    return attrs
+
+
+def _group(entry: GroupEntry, category: str) -> dict[str, list[str | bytes]]:
+    attrs: dict[str, list[str | bytes]] = {
+        "objectClass": ["top", "group", "securityPrincipal"],
+        "cn": [entry.cn],
+        "instanceType": ["4"],
+        "objectCategory": [category],
+        "nTSecurityDescriptor": [EMPTY_SECURITY_DESCRIPTOR],
+        "objectGUID": [uuid.UUID(entry.guid).bytes_le],
+    }
+    attrs.update({name: list(values) for name, values in entry.attributes.items()})
+    if entry.members:
+        attrs["member"] = list(entry.members)
     return attrs
 
 

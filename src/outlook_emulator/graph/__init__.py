@@ -6,6 +6,8 @@ family and names the Microsoft reference pages it follows:
 
 - ``users``: ``/users`` (paging, $select, documented $filter forms, $count),
   ``/users/{id | userPrincipalName}``, ``/users/{id}/mailboxSettings``;
+- ``groups``: ``/groups`` ($filter on displayName and mail), ``/groups/{id}``,
+  its ``members`` and ``transitiveMembers``;
 - ``mail``: ``mailFolders`` (well-known names, ``childFolders``, ``delta``),
   folder ``messages`` and their ``delta``, ``/messages/{id}`` and ``$value``;
 - ``contacts``: ``contactFolders`` (+ ``childFolders``, ``delta``), ``contacts``

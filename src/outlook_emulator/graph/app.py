@@ -23,6 +23,7 @@ from outlook_emulator.graph import (
     calendar,
     contacts,
     errors,
+    groups,
     mail,
     todo,
     users,
@@ -40,7 +41,7 @@ PREFIX = "/v1.0"
 
 def _router() -> Router:
     router = Router()
-    for module in (users, mail, attachments, contacts, calendar, todo):
+    for module in (users, groups, mail, attachments, contacts, calendar, todo):
         for pattern, handler in module.ROUTES:
             router.add(pattern, handler)
     return router

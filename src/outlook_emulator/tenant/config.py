@@ -1,4 +1,10 @@
-"""tenant.toml: the organisation, its app registrations, service account and users."""
+"""tenant.toml: the organisation, its app registrations, service account, users and groups.
+
+``[[groups]]`` extends the tenant format of TENANT-FORMAT.md: ``name`` (display
+name), optional ``mail``, ``kind`` ("microsoft365" or "security", the default)
+and ``members``: addresses of users (described in ``[[users]]`` or having a
+mailbox folder) and names or addresses of other groups, which nest.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from outlook_emulator.tenant import ids
-from outlook_emulator.tenant.model import Application, ServiceAccount, Tenant, User
+from outlook_emulator.tenant.model import Application, Group, ServiceAccount, Tenant, User
 
 _USER_KINDS = ("user", "shared", "room", "equipment")
+_GROUP_KINDS = ("microsoft365", "security")
+# Group ids are GUIDs derived from the name, as user ids are from the address.
+_GROUP_NAMESPACE = uuid.UUID("2d7c1e0a-93b4-4f6e-8c1d-5a0b9e47f312")
 
 
 class TenantConfigError(ValueError):
@@ -27,7 +36,7 @@ def read_config(folder: Path) -> Tenant:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise TenantConfigError(f"{path}: not valid TOML: {error}") from error
     domain = _string(data, "domain", path, default="contoso.example")
-    return Tenant(
+    tenant = Tenant(
         tenant_id=_string(
             data, "tenant_id", path, default=str(uuid.uuid5(uuid.NAMESPACE_DNS, domain))
         ),
@@ -43,6 +52,8 @@ def read_config(folder: Path) -> Tenant:
             for n, entry in enumerate(_tables(data, "users", path))
         ],
     )
+    tenant.groups = _groups(data, path, tenant.users, _mailbox_folder_addresses(folder))
+    return tenant
 
 
 def user_for_address(address: str) -> User:
@@ -132,4 +143,70 @@ def _user(entry: dict[str, Any], where: str) -> User:
         enabled=bool(entry.get("enabled", True)),
         kind=kind,
         aliases=[a.lower() for a in aliases],
+    )
+
+
+def _mailbox_folder_addresses(folder: Path) -> set[str]:
+    """Addresses of the mailbox folders: each is a user even without a [[users]] entry."""
+    root = folder / "mailboxes"
+    if not root.is_dir():
+        return set()
+    return {p.name.lower() for p in root.iterdir() if p.is_dir() and "@" in p.name}
+
+
+def _groups(
+    data: dict[str, Any], path: Path, users: list[User], mailbox_addresses: set[str]
+) -> list[Group]:
+    entries = _tables(data, "groups", path)
+    groups = [_group(entry, f"{path} [[groups]] #{n + 1}") for n, entry in enumerate(entries)]
+    names: dict[str, Group] = {}
+    for group in groups:
+        for key in (group.display_name.lower(), (group.mail or "").lower()):
+            if key and key in names and names[key] is not group:
+                raise TenantConfigError(f"{path}: two groups are named or addressed {key!r}")
+            if key:
+                names[key] = group
+    addresses = dict.fromkeys(mailbox_addresses, "")
+    for user in users:
+        addresses[user.mail] = user.mail
+        addresses.update({alias: user.mail for alias in user.aliases})
+    for group in groups:
+        group.members = [
+            _member(raw, group, names, addresses, path) for raw in group.members
+        ]
+    return groups
+
+
+def _member(
+    raw: str, group: Group, names: dict[str, Group], addresses: dict[str, str], path: Path
+) -> str:
+    """The member's canonical key: a user's primary address or a group's id."""
+    key = raw.strip().lower()
+    if key in addresses:
+        return addresses[key] or key
+    if key in names:
+        return names[key].id
+    raise TenantConfigError(
+        f"{path}: group {group.display_name!r}: member {raw!r} is neither a user "
+        "([[users]] or a mailbox folder) nor another group's name or mail"
+    )
+
+
+def _group(entry: dict[str, Any], where: str) -> Group:
+    name = _string(entry, "name", where).strip()
+    mail = entry.get("mail")
+    if mail is not None and (not isinstance(mail, str) or "@" not in mail):
+        raise TenantConfigError(f"{where}: 'mail' {mail!r} is not an SMTP address")
+    kind = entry.get("kind", "security")
+    if kind not in _GROUP_KINDS:
+        raise TenantConfigError(f"{where}: 'kind' must be one of {', '.join(_GROUP_KINDS)}")
+    members = entry.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
+        raise TenantConfigError(f"{where}: 'members' must be a list of addresses or group names")
+    return Group(
+        id=str(uuid.uuid5(_GROUP_NAMESPACE, name.lower())),
+        display_name=name,
+        mail=mail.strip().lower() if mail else None,
+        kind=kind,
+        members=list(members),
     )

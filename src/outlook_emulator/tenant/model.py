@@ -67,6 +67,21 @@ class User:
 
 
 @dataclass
+class Group:
+    """A directory group: a Microsoft 365 group or a security group.
+
+    ``members`` are the primary addresses of member users and the ids of
+    member groups (groups nest); the tenant resolves them.
+    """
+
+    id: str  # directory object id (GUID), deterministic from the name
+    display_name: str
+    mail: str | None = None
+    kind: Literal["microsoft365", "security"] = "security"
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
 class EmailAddress:
     address: str
     name: str | None = None
@@ -379,6 +394,7 @@ class Tenant:
     applications: list[Application] = field(default_factory=list)
     service_account: ServiceAccount | None = None
     users: list[User] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)  # by lower-case address
     # Files that could not be represented, with the reason: (path, reason).
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -396,6 +412,42 @@ class Tenant:
             if user.id == key or user.mail == key or key in (a.lower() for a in user.aliases):
                 return user
         return None
+
+    def group(self, key: str) -> Group | None:
+        """A group by object id, display name or mail address (case-insensitive)."""
+        key = key.lower()
+        for group in self.groups:
+            if key in (group.id, group.display_name.lower(), (group.mail or "").lower()):
+                return group
+        return None
+
+    def direct_members(self, group: Group) -> list[User | Group]:
+        """The group's members, users and groups, in the order tenant.toml gives them."""
+        found: list[User | Group] = []
+        for key in group.members:
+            member: User | Group | None = self.user(key) or self.group(key)
+            if member is not None:
+                found.append(member)
+        return found
+
+    def transitive_members(self, group: Group) -> list[User | Group]:
+        """Every member of the group and of the groups nested in it, once each.
+
+        Membership may loop (a group inside a group inside the first); each
+        group is expanded once.
+        """
+        found: dict[str, User | Group] = {}
+        pending = [group]
+        expanded = {group.id}
+        while pending:
+            for member in self.direct_members(pending.pop(0)):
+                if member.id == group.id:
+                    continue  # a loop back to the group itself
+                found.setdefault(member.id, member)
+                if isinstance(member, Group) and member.id not in expanded:
+                    expanded.add(member.id)
+                    pending.append(member)
+        return list(found.values())
 
     def application(self, client_id: str) -> Application | None:
         for app in self.applications:

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ from outlook_connector.sources.base import (
     Collection,
     CursorExpired,
     Document,
+    GroupError,
     Mailbox,
     MailboxUnavailable,
     Page,
@@ -125,6 +126,34 @@ class EwsSource:
         except DirectoryError as exc:
             raise SourceError(
                 f"cannot list users from Active Directory at {s.active_directory_server}: {exc}"
+            ) from None
+
+    def group_members(self, groups: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Members of Active Directory groups (see ``sources.directory.group_members``)."""
+        from outlook_connector.sources.directory import (
+            DirectoryError,
+            GroupNotFound,
+            group_members,
+        )
+
+        s = self.settings
+        if not s.active_directory_server:
+            raise GroupError("groups are looked up in Active Directory: set active_directory_server")
+        try:
+            return group_members(
+                s.active_directory_server,
+                s.username,
+                s.secret,
+                s.domain,
+                list(groups),
+                ssl_enabled=s.ssl_enabled,
+                ssl_ca=s.ssl_ca,
+            )
+        except GroupNotFound as exc:
+            raise GroupError(str(exc)) from None
+        except DirectoryError as exc:
+            raise SourceError(
+                f"cannot read groups from Active Directory at {s.active_directory_server}: {exc}"
             ) from None
 
     def collections(self, mailbox: Mailbox) -> list[Collection]:

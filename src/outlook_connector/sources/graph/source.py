@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -32,6 +32,7 @@ from .collections import (
 )
 from .directory import all_mailboxes, listed_mailboxes
 from .errors import PERMISSIONS, GraphError, for_mailbox, permission_message
+from .groups import group_members
 from .paths import slot_key, user_path
 from .settings import GraphSettings
 from .tls import CaBundleFile
@@ -90,6 +91,9 @@ class GraphSource:
             yield from listed_mailboxes(self._client, self.settings.mailboxes)
         else:
             yield from all_mailboxes(self._client)
+
+    def group_members(self, groups: Sequence[str]) -> dict[str, frozenset[str]]:
+        return group_members(self._client, groups)
 
     def collections(self, mailbox: Mailbox) -> list[Collection]:
         # A kind that fails to list for another reason fails the whole mailbox
