@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -267,6 +268,16 @@ _UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _INSTANT_FIELDS = (DateTimeField, DateOrDateTimeField)
 
 
+@functools.cache
+def _reading_plan(model: Any) -> tuple[tuple[Any, str | None, bool], ...]:
+    """(field, the element it is read from or None when always read, is a UTC instant)."""
+    plan = []
+    for field in model.FIELDS:
+        tag = None if getattr(field, "is_attribute", False) else field.response_tag()
+        plan.append((field, tag, type(field) in _INSTANT_FIELDS))
+    return tuple(plan)
+
+
 def utc_instant(text: str | None) -> EWSDateTime | None:
     """``2024-05-01T09:30:00Z`` as exchangelib's ``EWSDateTime.from_string`` reads it, faster.
 
@@ -290,11 +301,21 @@ def utc_instant(text: str | None) -> EWSDateTime | None:
 
 
 def item_from_xml(model: Any, elem: Any, account: Any) -> Any:
-    """What exchangelib's ``BaseItem.from_xml`` does, with UTC instants read by ``utc_instant``."""
+    """What exchangelib's ``BaseItem.from_xml`` does, faster.
+
+    exchangelib asks every field of the model (about eighty for a contact or
+    an event) to look for its element, though GetItem sends only the dozen
+    asked for. A field whose element is absent reads as its default, so only
+    the fields present are read. UTC instants are read by ``utc_instant``.
+    """
+    present = {child.tag for child in elem}
     values: dict[str, Any] = {}
-    for field in model.FIELDS:
-        if type(field) in _INSTANT_FIELDS:
-            instant = utc_instant(get_xml_attr(elem, field.response_tag()))
+    for field, tag, is_instant in _reading_plan(model):
+        if tag is not None and tag not in present:
+            values[field.name] = field.default
+            continue
+        if is_instant:
+            instant = utc_instant(get_xml_attr(elem, tag))
             if instant is not None:
                 values[field.name] = instant
                 continue
