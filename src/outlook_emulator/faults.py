@@ -85,6 +85,9 @@ class Limits:
 class Stats:
     requests: Counter[str] = field(default_factory=Counter)  # by mailbox
     paths: Counter[str] = field(default_factory=Counter)  # by request path (no query)
+    # EWS requests Exchange saw, by operation and each folder the request names
+    # ("SyncFolderItems <folder id>", "FindFolder msgfolderroot"): EWS has one path.
+    operations: Counter[str] = field(default_factory=Counter)
     max_in_flight: Counter[str] = field(default_factory=Counter)  # by mailbox
     throttled: int = 0
     faults: Counter[str] = field(default_factory=Counter)
@@ -94,6 +97,7 @@ class Stats:
         return {
             "requests": dict(self.requests),
             "paths": dict(self.paths),
+            "operations": dict(self.operations),
             "max_in_flight": dict(self.max_in_flight),
             "throttled": self.throttled,
             "faults": dict(self.faults),
@@ -127,7 +131,12 @@ class FaultInjector:
         if refusal is not None:
             return refusal
         try:
-            return self._maybe_fault(request, protocol, call_next)
+            response = self._maybe_fault(request, protocol, call_next)
+            if protocol == "ews" and response.status != 401:  # not a leg of the sign-in
+                operations = _ews_operations(request.body or b"")
+                with self._lock:
+                    self.stats.operations.update(operations)
+            return response
         finally:
             with self._lock:
                 self._in_flight[key] -= 1
@@ -320,6 +329,25 @@ def _ews_signed_in(request: Request) -> bool:
     if header.startswith("basic "):
         return True
     return not header and ews_auth.connection_user(request.connection) is not None
+
+
+def _ews_operations(body: bytes) -> list[str]:
+    """The operation of an EWS request, once for each folder it names (or once alone)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        envelope = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return []
+    soap_body = envelope.find(soap.S + "Body")
+    if soap_body is None or len(soap_body) == 0:
+        return []
+    operation = etree.QName(soap_body[0]).localname
+    ids = [
+        folder.get("Id")
+        for folder in soap_body[0].iter(soap.T + "FolderId", soap.T + "DistinguishedFolderId")
+        if folder.get("Id")
+    ]
+    return [f"{operation} {folder_id}" for folder_id in ids] or [operation]
 
 
 def _is_incremental(request: Request, protocol: str) -> bool:

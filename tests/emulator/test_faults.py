@@ -147,3 +147,21 @@ def test_ews_busy_and_invalid_sync_state(serve) -> None:
         schema = etree.XMLSchema(etree.parse(str(schema_file)))
         assert schema.validate(response), schema.error_log.last_error
     assert b"ErrorInvalidSyncStateData" in r.content
+
+
+def test_ews_requests_are_counted_by_operation_and_folder(serve) -> None:
+    base = serve(FaultInjector())
+    sync = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        b'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        b'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>'
+        b'<m:SyncFolderItems><m:SyncFolderId><t:FolderId Id="AAMk1" ChangeKey="x"/>'
+        b"</m:SyncFolderId></m:SyncFolderItems></s:Body></s:Envelope>"
+    )
+    find = sync.replace(b"SyncFolderItems", b"FindFolder").replace(
+        b'<t:FolderId Id="AAMk1" ChangeKey="x"/>', b'<t:DistinguishedFolderId Id="msgfolderroot"/>'
+    )
+    for body in (sync, sync, find, b"not xml"):
+        httpx.post(f"{base}/EWS/Exchange.asmx", content=body)
+    operations = httpx.get(f"{base}/_emulator/stats").json()["operations"]
+    assert operations == {"SyncFolderItems AAMk1": 2, "FindFolder msgfolderroot": 1}
