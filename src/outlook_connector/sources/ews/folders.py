@@ -134,6 +134,13 @@ def subfolders(account: Any, parent_id: str, *, deep: bool) -> Iterator[FolderIn
     return service.find(FolderId(id=parent_id), "Deep" if deep else "Shallow")
 
 
+def is_mail(folder: FolderInfo) -> bool:
+    """A folder of mails: IPF.Note or a kind of it (IPF.Note.*), or no class at all, as
+    folders made by older clients may have."""
+    cls = folder.folder_class
+    return not cls or cls == MAIL_CLASS or cls.startswith(MAIL_CLASS + ".")
+
+
 def is_archive(folder: FolderInfo) -> bool:
     name = (folder.display_name or "").strip().casefold()
     return name in ARCHIVE_NAMES and folder.folder_class in (None, MAIL_CLASS)

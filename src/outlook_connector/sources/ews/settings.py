@@ -34,6 +34,8 @@ class EwsSettings:
     # The first wait after a failure the server gave no wait for (then doubling, capped,
     # with jitter); a throttled request waits exactly what the server asked for.
     retry_wait: float = 0.5
+    # The ``folders`` rule's entries (an advanced sync rule); empty: the default mail folders.
+    folders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.password, str):
@@ -61,6 +63,7 @@ class EwsSettings:
             request_timeout=float(getattr(config, "request_timeout", 60.0) or 60.0),
             page_size=int(getattr(config, "page_size", 100) or 100),
             netbios_domain=getattr(config, "netbios_domain", None),
+            folders=tuple(getattr(getattr(config, "advanced_rules", None), "folders", None) or ()),
         )
 
     @property
