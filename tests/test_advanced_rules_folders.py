@@ -29,6 +29,7 @@ TREE = [
     ("r", "i", "Receipts", True),
     ("old", "d", "Old", True),
     ("c", "root", "Contacts", False),
+    ("cc", "c", "Unclassed", True),
 ]
 
 
@@ -111,8 +112,9 @@ def test_all_leaves_out_deleted_items_and_drafts_unless_named() -> None:
     assert chosen(["all", "Drafts"]) == sorted([*everything, "Drafts"])
 
 
-def test_other_kinds_of_folder_are_never_chosen() -> None:
+def test_other_kinds_of_folder_and_what_is_below_them_are_never_chosen() -> None:
     assert "Contacts" not in chosen(["*"])
+    assert "Contacts/Unclassed" not in chosen(["all", "contacts/*"])
 
 
 def test_children_are_listed_only_where_a_folder_may_be_chosen() -> None:

@@ -117,6 +117,10 @@ def test_named_folders_alone_are_read(
     assert docs["Q3 plan"]["folder"] == "Projects/Q3"  # searchable by its path
     # No request for the items of any other folder, not even of Q3's sibling or the sent items.
     assert set(stats.folders_read()) == {folder_id("inbox"), folder_id("Projects/Q3")}
+    if source == "cloud":  # Graph lists child folders only where Q3 may be
+        paths = stats.client.get("/_emulator/stats").json()["paths"]
+        listed = [p for p in paths if p.endswith("/childFolders")]
+        assert [unquote(p.split("/")[-2]) for p in listed] == [folder_id("Projects")]
 
 
 @pytest.mark.parametrize("source", SOURCES)

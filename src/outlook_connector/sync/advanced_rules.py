@@ -355,7 +355,10 @@ def folder_tree(
         parent, name, is_mail = listed[fid]
         if parent in listed and parent not in seen:  # a loop in a broken answer ends it
             above = node(parent, seen | {fid})
-            found = FolderNode(fid, f"{above.path}/{name}", above.top, False, is_mail)
+            # Below a folder of another kind (a contacts folder, say) nothing is mail,
+            # as Graph's mailFolders never lead there either.
+            mail = is_mail and above.is_mail
+            found = FolderNode(fid, f"{above.path}/{name}", above.top, False, mail)
         else:
             found = FolderNode(fid, name, well_known.get(fid), True, is_mail)
         nodes[fid] = found
