@@ -28,6 +28,8 @@ TREE = [
     ("deep", "q3", "Invoices", True),
     ("r", "i", "Receipts", True),
     ("old", "d", "Old", True),
+    ("g", "root", "[Gmail]", True),
+    ("gs", "g", "Sent", True),
     ("c", "root", "Contacts", False),
     ("cc", "c", "Unclassed", True),
 ]
@@ -89,6 +91,12 @@ def test_paths_match_display_names_or_the_well_known_name_as_first_folder() -> N
     assert chosen(["Inbox/Receipts"]) == ["Posteingang/Receipts"]
 
 
+def test_a_name_with_wildcard_characters_is_matched_as_written() -> None:
+    assert chosen(["[Gmail]/Sent"]) == ["[Gmail]/Sent"]
+    nodes = {n.id: n for n in folder_tree(TREE, ROOT_LEVEL)}
+    assert FolderRule(("[gmail]/sent",)).may_select_below(nodes["g"])
+
+
 def test_wildcards_choose_every_folder_below() -> None:
     assert chosen(["Projects/*"]) == ["Projects/Q3", "Projects/Q3/Invoices", "Projects/Q4"]
     assert chosen(["*/q?"]) == ["Projects/Q3", "Projects/Q4"]
@@ -104,6 +112,8 @@ def test_all_leaves_out_deleted_items_and_drafts_unless_named() -> None:
         "Projects/Q3/Invoices",
         "Projects/Q4",
         "Sent Items",
+        "[Gmail]",
+        "[Gmail]/Sent",
     ]
     assert chosen("all") == everything
     assert chosen(["all", "deleteditems"]) == sorted(

@@ -295,9 +295,7 @@ class FolderRule:
             return False
         if folder.well_known in self.names:
             return True
-        if any(
-            fnmatch.fnmatchcase(p, pattern) for p in folder.paths() for pattern in self.patterns
-        ):
+        if any(_matches(p, pattern) for p in folder.paths() for pattern in self.patterns):
             return True
         return self._in_everything(folder)
 
@@ -320,14 +318,20 @@ class FolderRule:
             for entry in self.entries
             if entry != ALL_FOLDERS
             and not any(
-                f.well_known == entry or any(fnmatch.fnmatchcase(p, entry) for p in f.paths())
-                for f in chosen
+                f.well_known == entry or any(_matches(p, entry) for p in f.paths()) for f in chosen
             )
         ]
 
 
+def _matches(path: str, pattern: str) -> bool:
+    # Equal names count too: a folder named "[Gmail]" is named as it is, not as a set of letters.
+    return path == pattern or fnmatch.fnmatchcase(path, pattern)
+
+
 def _may_start_with(pattern: str, prefix: str) -> bool:
     """Whether some path starting with ``prefix`` may match ``pattern``."""
+    if pattern.startswith(prefix):
+        return True
     literal = pattern
     for i, char in enumerate(pattern):
         if char in _WILDCARDS:
