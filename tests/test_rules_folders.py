@@ -15,7 +15,9 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from lxml import etree
 
+from outlook_connector.sources.ews.folders import is_mail, parse_folder
 from outlook_emulator.tenant import ids
 from tests.connector_run import cloud_config, connector, export, server_config, sync_json
 from tests.emulators import running_emulator
@@ -207,3 +209,25 @@ def test_check_says_folders_are_chosen_before_the_sync(
     path = config(source, tmp_path / "c.toml", emulator, tmp_path / "i.db", '["inbox"]')
     out = connector("check", "--config", str(path)).stdout
     assert "  folders: before the sync:" in out and "other folders are never opened" in out
+
+
+def test_hidden_folders_on_exchange_server_are_left_out_as_graph_leaves_them_out() -> None:
+    def folder(hidden: str | None, folder_class: str = "IPF.Note") -> Any:
+        prop = (
+            '<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x10f4" PropertyType="Boolean"/>'
+            f"<t:Value>{hidden}</t:Value></t:ExtendedProperty>"
+            if hidden
+            else ""
+        )
+        return parse_folder(
+            etree.fromstring(
+                '<t:Folder xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">'
+                f'<t:FolderId Id="f1"/><t:DisplayName>Yammer Root</t:DisplayName>'
+                f"<t:FolderClass>{folder_class}</t:FolderClass>{prop}</t:Folder>"
+            )
+        )
+
+    assert folder("true").hidden and not is_mail(folder("true"))
+    assert is_mail(folder("false")) and is_mail(folder(None))  # never set: not hidden
+    assert is_mail(folder(None, "IPF.Note.OutlookHomepage"))
+    assert not is_mail(folder(None, "IPF.Contact"))
