@@ -194,7 +194,9 @@ class EwsSource:
         if root is None:
             raise SourceError(f"the folder tree of {address} cannot be read (no msgfolderroot)")
         tree = self._subfolders(account, root, True, address)
-        well_known = {info.id: name for name, info in known.items()}
+        well_known = {
+            info.id: name for name, info in known.items() if name in documents.MAIL_FOLDER_TYPES
+        }
         # The Archive folder is not distinguished: it is the top-level one by that name.
         archive = next((f for f in tree if f.parent_id == root.id and folders.is_archive(f)), None)
         if archive is not None:
@@ -206,10 +208,11 @@ class EwsSource:
         chosen = [node for node in nodes if rule.selects(node)]
         for entry in rule.unmatched(chosen):
             log.info("%s has no mail folder %r; other mailboxes may have it", address, entry)
+        display_names = {f.id: f.display_name for f in tree}
         for node in chosen:
             if node.well_known:
                 label = documents.mail_type(node.well_known)
-                name = next(f.display_name for f in tree if f.id == node.id) or node.well_known
+                name = display_names.get(node.id) or node.well_known
                 yield Collection(f"mail:{node.well_known}", label, name, node.id)
             else:
                 # Keyed by id, so a renamed or moved folder keeps its documents; named by
