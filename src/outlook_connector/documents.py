@@ -20,6 +20,10 @@ INBOX_MAILS = "Inbox Mails"
 SENT_MAILS = "Sent Mails"
 ARCHIVE_MAILS = "Archive Mails"
 JUNK_MAILS = "Junk Mails"
+# Mails of folders synced only when the ``folders`` rule names them.
+DELETED_MAILS = "Deleted Mails"
+DRAFT_MAILS = "Draft Mails"
+FOLDER_MAILS = "Folder Mails"  # any folder that is not a well-known one
 CONTACT = "Contact"
 DISTRIBUTION_LIST = "Distribution List"
 CALENDAR = "Calendar"
@@ -34,13 +38,27 @@ MAIL_FOLDER_TYPES: dict[str, str] = {
     "sentitems": SENT_MAILS,
     "archive": ARCHIVE_MAILS,
     "junkemail": JUNK_MAILS,
+    "deleteditems": DELETED_MAILS,
+    "drafts": DRAFT_MAILS,
 }
+# The folders synced when no rule chooses them.
+DEFAULT_MAIL_FOLDERS: tuple[str, ...] = ("inbox", "sentitems", "archive", "junkemail")
+MAIL_TYPES: frozenset[str] = frozenset({*MAIL_FOLDER_TYPES.values(), FOLDER_MAILS})
+
+
+def mail_type(well_known: str | None) -> str:
+    """The type label of the mails of a folder, by its well-known name (None: a user's folder)."""
+    return MAIL_FOLDER_TYPES.get(well_known or "", FOLDER_MAILS)
+
 
 OBJECT_TYPES: tuple[str, ...] = (
     INBOX_MAILS,
     SENT_MAILS,
     ARCHIVE_MAILS,
     JUNK_MAILS,
+    DELETED_MAILS,
+    DRAFT_MAILS,
+    FOLDER_MAILS,
     CONTACT,
     DISTRIBUTION_LIST,
     CALENDAR,

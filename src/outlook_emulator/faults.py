@@ -91,8 +91,12 @@ class Stats:
     throttled: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     retry_after_total: float = 0.0  # seconds clients were asked to wait
-    operations: Counter[str] = field(default_factory=Counter)  # EWS operations by name
-    items_read: Counter[str] = field(default_factory=Counter)  # item ids GetItem was asked for
+    # EWS has one path, so its requests are counted by what they ask: by operation,
+    # by operation and each folder named ("SyncFolderItems <folder id>",
+    # "FindFolder msgfolderroot"), and the item ids GetItem was asked for.
+    operations: Counter[str] = field(default_factory=Counter)
+    folder_operations: Counter[str] = field(default_factory=Counter)
+    items_read: Counter[str] = field(default_factory=Counter)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +107,7 @@ class Stats:
             "faults": dict(self.faults),
             "retry_after_total": self.retry_after_total,
             "operations": dict(self.operations),
+            "folder_operations": dict(self.folder_operations),
             "items_read": dict(self.items_read),
         }
 
@@ -141,11 +146,12 @@ class FaultInjector:
                 self._in_flight[key] -= 1
 
     def _count_operation(self, request: Request) -> None:
-        operation, item_ids = _ews_operation(request.body)
+        operation, folders, item_ids = _ews_request(request.body)
         if operation is None:
             return
         with self._lock:
             self.stats.operations[operation] += 1
+            self.stats.folder_operations.update([f"{operation} {f}" for f in folders] or [operation])
             self.stats.items_read.update(item_ids)
 
     # -- limits ------------------------------------------------------------------
@@ -338,22 +344,28 @@ def _ews_signed_in(request: Request) -> bool:
     return not header and ews_auth.connection_user(request.connection) is not None
 
 
-def _ews_operation(body: bytes) -> tuple[str | None, list[str]]:
-    """The operation in a SOAP request's body, and the item ids if it is GetItem."""
+def _ews_request(body: bytes) -> tuple[str | None, list[str], list[str]]:
+    """A SOAP request's operation, the folders it names, and the items if it is GetItem."""
     if not body:
-        return None, []
+        return None, [], []
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError:
-        return None, []
+        return None, [], []
     operation = root.find(f"{soap.S}Body/*")
     if operation is None or not isinstance(operation.tag, str):
-        return None, []
+        return None, [], []
     name = etree.QName(operation).localname
-    if name != "GetItem":
-        return name, []
-    return name, [el.get("Id", "") for el in operation.iterfind(f"{soap.M}ItemIds/{soap.T}ItemId")]
+    folders = [
+        str(folder.get("Id"))
+        for folder in operation.iter(f"{soap.T}FolderId", f"{soap.T}DistinguishedFolderId")
+        if folder.get("Id")
+    ]
+    items: list[str] = []
+    if name == "GetItem":
+        items = [el.get("Id", "") for el in operation.iterfind(f"{soap.M}ItemIds/{soap.T}ItemId")]
+    return name, folders, items
 
 
 def _is_incremental(request: Request, protocol: str) -> bool:

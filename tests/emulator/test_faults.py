@@ -185,3 +185,22 @@ def test_ews_operations_and_the_items_getitem_asked_for_are_counted(serve) -> No
     stats = httpx.get(f"{base}/_emulator/stats").json()
     assert stats["operations"] == {"GetItem": 1, "SyncFolderItems": 1}
     assert stats["items_read"] == {"AAA=": 1, "BBB=": 1}  # SyncFolderItems reads no items
+
+
+def test_ews_requests_are_counted_by_operation_and_folder(serve) -> None:
+    base = serve(FaultInjector())
+    sync = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        b'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        b'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>'
+        b'<m:SyncFolderItems><m:SyncFolderId><t:FolderId Id="AAMk1" ChangeKey="x"/>'
+        b"</m:SyncFolderId></m:SyncFolderItems></s:Body></s:Envelope>"
+    )
+    find = sync.replace(b"SyncFolderItems", b"FindFolder").replace(
+        b'<t:FolderId Id="AAMk1" ChangeKey="x"/>', b'<t:DistinguishedFolderId Id="msgfolderroot"/>'
+    )
+    signed_in = {"Authorization": "Basic c3ZjOnB3"}
+    for body in (sync, sync, find, b"not xml"):
+        httpx.post(f"{base}/EWS/Exchange.asmx", content=body, headers=signed_in)
+    operations = httpx.get(f"{base}/_emulator/stats").json()["folder_operations"]
+    assert operations == {"SyncFolderItems AAMk1": 2, "FindFolder msgfolderroot": 1}

@@ -1,8 +1,9 @@
-"""Advanced sync rules: choose mailboxes (by address or group), object types and time windows.
+"""Advanced sync rules: choose mailboxes (by address or group), mail folders, object types
+and time windows.
 
-These are applied as early as possible: an excluded mailbox or object type is
-never opened (no request at all for its items); time windows and attachment
-types are applied to each document as it arrives. ``plan()`` says which rule
+These are applied as early as possible: an excluded mailbox, mail folder or
+object type is never opened (no request at all for its items); time windows
+and attachment types are applied to each document as it arrives. ``plan()`` says which rule
 is applied where, for ``outlook-connector check``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from outlook_connector.documents import (
     CONTACT,
     DISTRIBUTION_LIST,
     MAIL_FOLDER_TYPES,
+    MAIL_TYPES,
     OBJECT_TYPES,
 )
 
@@ -29,6 +31,7 @@ KEYS = (
     "mailboxes_exclude",
     "groups_include",
     "object_types",
+    "folders",
     "received_after",
     "received_before",
     "events_after",
@@ -36,7 +39,6 @@ KEYS = (
     "max_attachment_size",
     "skip_attachment_types",
 )
-MAIL_TYPES = frozenset(MAIL_FOLDER_TYPES.values())
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class AdvancedRules:
     # their members once per sync (see sync.runner.resolve_groups).
     groups_include: tuple[str, ...] = ()
     object_types: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
     received_after: str | None = None
     received_before: str | None = None
     events_after: str | None = None
@@ -119,6 +122,14 @@ class AdvancedRules:
             )
         if self.object_types:
             plan.append(("object_types", "before the sync: other collections are never read"))
+        if self.folders:
+            plan.append(
+                (
+                    "folders",
+                    "before the sync: mail folders are chosen from their names and paths; "
+                    "other folders are never opened",
+                )
+            )
         for key in ("received_after", "received_before"):
             if not getattr(self, key):
                 continue
@@ -191,6 +202,8 @@ def parse_advanced_rules(raw: Any, problems: list[str]) -> AdvancedRules:
             "object_types",
         ):
             values[key] = _string_list(key, value, where, problems)
+        elif key == "folders":
+            values[key] = _folder_entries(value, where, problems)
         elif key == "max_attachment_size":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 problems.append(f"{where}: must be a number of bytes, got {value!r}")
@@ -231,3 +244,167 @@ def _date_value(value: Any, where: str, problems: list[str]) -> str | None:
         problems.append(f"{where}: {value!r} is not a date (ISO 8601 or now-90d)")
         return None
     return text
+
+
+# -- mail folders ------------------------------------------------------------------
+
+ALL_FOLDERS = "all"
+# Well-known folders "all" leaves out unless they are named too.
+ONLY_WHEN_NAMED = frozenset({"deleteditems", "drafts"})
+_WILDCARDS = "*?["
+
+
+def _folder_entries(value: Any, where: str, problems: list[str]) -> tuple[str, ...] | None:
+    """Entries lower-cased, paths without leading or trailing "/"."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(
+            f'{where}: must be a list of folder names or paths (e.g. ["inbox", "Projects/Q3"] '
+            f'or "all"), got {value!r}'
+        )
+        return None
+    if not value:
+        problems.append(f"{where}: names no folder (leave it out to sync the default folders)")
+        return None
+    entries = []
+    for raw in value:
+        entry = raw.strip().strip("/").casefold()
+        if not entry or any(not part.strip() for part in entry.split("/")):
+            problems.append(f"{where}: {raw!r} is not a folder path (an empty folder name)")
+            continue
+        entries.append("/".join(part.strip() for part in entry.split("/")))
+    return tuple(dict.fromkeys(entries))
+
+
+@dataclass(frozen=True)
+class FolderNode:
+    """A mail folder as the rule sees it: where it sits in the mailbox's tree."""
+
+    id: str
+    path: str  # display names from the mailbox root, joined by "/"
+    top: str | None = None  # well-known name of the top-level folder it is in (or is)
+    is_top: bool = True
+    is_mail: bool = True
+
+    @property
+    def well_known(self) -> str | None:
+        """The folder's own well-known name (well-known folders are top-level)."""
+        return self.top if self.is_top else None
+
+    def paths(self) -> tuple[str, ...]:
+        """Its path, and the same path starting with the well-known name ("inbox/Receipts"),
+        so that paths below a localised Inbox ("Posteingang") can be named either way."""
+        path = self.path.casefold()
+        if self.top is None:
+            return (path,)
+        _, _, rest = path.partition("/")
+        return (path, f"{self.top}/{rest}" if rest else self.top)
+
+
+@dataclass(frozen=True)
+class FolderRule:
+    """The ``folders`` rule: which mail folders of a mailbox are synced."""
+
+    entries: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    @property
+    def everything(self) -> bool:
+        return ALL_FOLDERS in self.entries
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Well-known folders named, in the order given."""
+        return tuple(e for e in self.entries if e in MAIL_FOLDER_TYPES)
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return tuple(e for e in self.entries if e != ALL_FOLDERS and e not in MAIL_FOLDER_TYPES)
+
+    @property
+    def needs_tree(self) -> bool:
+        """Whether the mailbox's folder tree must be listed (well-known names alone need not)."""
+        return self.everything or bool(self.patterns)
+
+    def selects(self, folder: FolderNode) -> bool:
+        if not folder.is_mail:
+            return False
+        if folder.well_known in self.names:
+            return True
+        if any(_matches(p, pattern) for p in folder.paths() for pattern in self.patterns):
+            return True
+        return self._in_everything(folder)
+
+    def may_select_below(self, folder: FolderNode) -> bool:
+        """Whether a folder below this one can be chosen: if not, its children are not listed."""
+        if self._in_everything(folder):
+            return True
+        return any(
+            _may_start_with(pattern, f"{p}/") for p in folder.paths() for pattern in self.patterns
+        )
+
+    def _in_everything(self, folder: FolderNode) -> bool:
+        return self.everything and (folder.top not in ONLY_WHEN_NAMED or folder.top in self.names)
+
+    def unmatched(self, chosen: Iterable[FolderNode]) -> list[str]:
+        """Entries that chose none of ``chosen`` (named folders missing from the mailbox)."""
+        chosen = list(chosen)
+        return [
+            entry
+            for entry in self.entries
+            if entry != ALL_FOLDERS
+            and not any(
+                f.well_known == entry or any(_matches(p, entry) for p in f.paths()) for f in chosen
+            )
+        ]
+
+
+def _matches(path: str, pattern: str) -> bool:
+    # Equal names count too: a folder named "[Gmail]" is named as it is, not as a set of letters.
+    return path == pattern or fnmatch.fnmatchcase(path, pattern)
+
+
+def _may_start_with(pattern: str, prefix: str) -> bool:
+    """Whether some path starting with ``prefix`` may match ``pattern``."""
+    if pattern.startswith(prefix):
+        return True
+    literal = pattern
+    for i, char in enumerate(pattern):
+        if char in _WILDCARDS:
+            literal = pattern[:i]
+            break
+    else:
+        return pattern.startswith(prefix)
+    return literal.startswith(prefix) or prefix.startswith(literal)
+
+
+def folder_tree(
+    folders: Iterable[tuple[str, str | None, str, bool]], well_known: Mapping[str, str]
+) -> list[FolderNode]:
+    """``FolderNode``s from a flat listing of (id, parent id, display name, is a mail folder).
+
+    A folder whose parent is not in the listing is top-level; ``well_known``
+    maps folder ids to well-known names.
+    """
+    listed = {fid: (parent, name, is_mail) for fid, parent, name, is_mail in folders}
+    nodes: dict[str, FolderNode] = {}
+
+    def node(fid: str, seen: frozenset[str] = frozenset()) -> FolderNode:
+        if fid in nodes:
+            return nodes[fid]
+        parent, name, is_mail = listed[fid]
+        if parent in listed and parent not in seen:  # a loop in a broken answer ends it
+            above = node(parent, seen | {fid})
+            # Below a folder of another kind (a contacts folder, say) nothing is mail,
+            # as Graph's mailFolders never lead there either.
+            mail = is_mail and above.is_mail
+            found = FolderNode(fid, f"{above.path}/{name}", above.top, False, mail)
+        else:
+            found = FolderNode(fid, name, well_known.get(fid), True, is_mail)
+        nodes[fid] = found
+        return found
+
+    return [node(fid) for fid in listed]

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from exchangelib.fields import FieldPath
+from exchangelib.extended_properties import ExtendedProperty
+from exchangelib.fields import ExtendedPropertyField, FieldPath
 from exchangelib.folders import Folder
 from exchangelib.properties import DistinguishedFolderId, FolderId, Mailbox
 from exchangelib.services import FindFolder, GetFolder
@@ -43,6 +44,17 @@ TASK_CLASSES = frozenset({"IPF.Task"})
 _FIELDS = ("name", "folder_class", "parent_folder_id", "total_count")  # name: DisplayName
 
 
+class _Hidden(ExtendedProperty):
+    """PidTagAttributeHidden ([MS-OXPROPS] 2.611): a folder hidden from users. Graph's
+    mailFolders leave such folders out, so the same mailbox gives the same folders on EWS."""
+
+    property_tag = 0x10F4
+    property_type = "Boolean"
+
+
+_HIDDEN = ExtendedPropertyField("is_hidden", value_cls=_Hidden)
+
+
 @dataclass(frozen=True)
 class FolderInfo:
     id: str
@@ -50,10 +62,12 @@ class FolderInfo:
     folder_class: str | None
     parent_id: str | None
     total_count: int | None = None
+    hidden: bool = False
 
 
 def folder_fields() -> set[FieldPath]:
-    return {FieldPath(field=Folder.get_field_by_fieldname(name)) for name in _FIELDS}
+    fields = {FieldPath(field=Folder.get_field_by_fieldname(name)) for name in _FIELDS}
+    return fields | {FieldPath(field=_HIDDEN)}
 
 
 def _attr(elem: Any, tag: str, name: str) -> str | None:
@@ -73,7 +87,18 @@ def parse_folder(elem: Any) -> FolderInfo:
         folder_class=_text(elem, "FolderClass"),
         parent_id=_attr(elem, "ParentFolderId", "Id"),
         total_count=_int(_text(elem, "TotalCount")),
+        hidden=_is_hidden(elem),
     )
+
+
+def _is_hidden(elem: Any) -> bool:
+    # Exchange leaves the property out where it was never set: such a folder is not hidden.
+    for prop in elem.findall(f"{{{TNS}}}ExtendedProperty"):
+        uri = prop.find(f"{{{TNS}}}ExtendedFieldURI")
+        tag = (uri.get("PropertyTag") or "") if uri is not None else ""
+        if tag.lower() in ("0x10f4", "4340"):
+            return (_text(prop, "Value") or "").strip().lower() == "true"
+    return False
 
 
 def _int(value: str | None) -> int | None:
@@ -132,6 +157,13 @@ def get_distinguished(account: Any, names: list[str]) -> dict[str, FolderInfo | 
 def subfolders(account: Any, parent_id: str, *, deep: bool) -> Iterator[FolderInfo]:
     service = FindFolderInfo(account=account)
     return service.find(FolderId(id=parent_id), "Deep" if deep else "Shallow")
+
+
+def is_mail(folder: FolderInfo) -> bool:
+    """A folder of mails users see: IPF.Note or a kind of it (IPF.Note.*), or no class at
+    all, as folders made by older clients may have; hidden folders are not theirs."""
+    cls = folder.folder_class
+    return not folder.hidden and (not cls or cls == MAIL_CLASS or cls.startswith(MAIL_CLASS + "."))
 
 
 def is_archive(folder: FolderInfo) -> bool:

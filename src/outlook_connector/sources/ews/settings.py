@@ -40,6 +40,8 @@ class EwsSettings:
     # (advanced sync rules); SyncFolderItems then lists each mail's received time.
     received_after: datetime | None = None
     received_before: datetime | None = None
+    # The ``folders`` rule's entries (an advanced sync rule); empty: the default mail folders.
+    folders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.password, str):
@@ -69,6 +71,7 @@ class EwsSettings:
             netbios_domain=getattr(config, "netbios_domain", None),
             received_after=_rule_date(config, "received_after"),
             received_before=_rule_date(config, "received_before"),
+            folders=tuple(getattr(getattr(config, "advanced_rules", None), "folders", None) or ()),
         )
 
     @property

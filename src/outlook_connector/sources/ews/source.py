@@ -2,7 +2,8 @@
 
 - Mailboxes: the configured list, else every mailbox user of the directory
   (shared mailboxes included); each is opened by impersonation.
-- Collections: Inbox, Sent Items, Archive and Junk Email; the Contacts,
+- Collections: Inbox, Sent Items, Archive and Junk Email (or the mail
+  folders the ``folders`` rule chooses); the Contacts,
   Calendar and Tasks folders and every folder of the same kind below them.
 - Changes: one SyncFolderItems call per page (at most 512 changes), then one
   GetItem per 100 created or changed items for exactly the fields the
@@ -49,18 +50,12 @@ from outlook_connector.sources.ews.services import (
     UnknownItem,
 )
 from outlook_connector.sources.ews.settings import EwsSettings
+from outlook_connector.sync.advanced_rules import FolderRule, folder_tree
 
 log = logging.getLogger(__name__)
 
 _MISSING_FOLDER = (ews_errors.ErrorFolderNotFound, ews_errors.ErrorItemNotFound)
 
-# (collection key, distinguished folder, type label) of the mail folders synced.
-MAIL_FOLDERS: tuple[tuple[str, str, str], ...] = (
-    ("mail:inbox", "inbox", documents.INBOX_MAILS),
-    ("mail:sentitems", "sentitems", documents.SENT_MAILS),
-    ("mail:archive", "archive", documents.ARCHIVE_MAILS),
-    ("mail:junkemail", "junkemail", documents.JUNK_MAILS),
-)
 _ATTACHMENT_TYPES = {
     "mail": documents.MAIL_ATTACHMENT,
     "calendar": documents.CALENDAR_ATTACHMENT,
@@ -70,6 +65,8 @@ _DISTINGUISHED = [
     "inbox",
     "sentitems",
     "junkemail",
+    "deleteditems",
+    "drafts",
     "msgfolderroot",
     "contacts",
     "calendar",
@@ -190,15 +187,66 @@ class EwsSource:
     def _mail_collections(
         self, account: Account, address: str, known: dict[str, folders.FolderInfo]
     ) -> Iterator[Collection]:
-        for key, name, label in MAIL_FOLDERS:
-            info = known.get(name)
-            if name == "archive" and "msgfolderroot" in known:
-                children = self._subfolders(account, known["msgfolderroot"], False, address)
-                info = next((f for f in children if folders.is_archive(f)), None)
+        """The default mail folders, or those the ``folders`` rule chooses.
+
+        The folder tree is searched (one deep FindFolder) only when the rule
+        names paths or "all"; well-known names are the distinguished folders.
+        """
+        rule = FolderRule(self.settings.folders)
+        if rule.needs_tree:
+            yield from self._chosen_folders(account, address, known, rule)
+            return
+        for name in rule.names or documents.DEFAULT_MAIL_FOLDERS:
+            info = self._well_known(account, address, known, name)
             if info is None:
                 log.info("%s has no %s folder; skipped", address, name)
                 continue
-            yield Collection(key, label, info.display_name or name, info.id)
+            label = documents.mail_type(name)
+            yield Collection(f"mail:{name}", label, info.display_name or name, info.id)
+
+    def _well_known(
+        self, account: Account, address: str, known: dict[str, folders.FolderInfo], name: str
+    ) -> folders.FolderInfo | None:
+        if name == "archive" and "msgfolderroot" in known:
+            children = self._subfolders(account, known["msgfolderroot"], False, address)
+            return next((f for f in children if folders.is_archive(f)), None)
+        return known.get(name)
+
+    def _chosen_folders(
+        self,
+        account: Account,
+        address: str,
+        known: dict[str, folders.FolderInfo],
+        rule: FolderRule,
+    ) -> Iterator[Collection]:
+        root = known.get("msgfolderroot")
+        if root is None:
+            raise SourceError(f"the folder tree of {address} cannot be read (no msgfolderroot)")
+        tree = self._subfolders(account, root, True, address)
+        well_known = {
+            info.id: name for name, info in known.items() if name in documents.MAIL_FOLDER_TYPES
+        }
+        # The Archive folder is not distinguished: it is the top-level one by that name.
+        archive = next((f for f in tree if f.parent_id == root.id and folders.is_archive(f)), None)
+        if archive is not None:
+            well_known.setdefault(archive.id, "archive")
+        nodes = folder_tree(
+            ((f.id, f.parent_id, f.display_name or "", folders.is_mail(f)) for f in tree),
+            well_known,
+        )
+        chosen = [node for node in nodes if rule.selects(node)]
+        for entry in rule.unmatched(chosen):
+            log.info("%s has no mail folder %r; other mailboxes may have it", address, entry)
+        display_names = {f.id: f.display_name for f in tree}
+        for node in chosen:
+            if node.well_known:
+                label = documents.mail_type(node.well_known)
+                name = display_names.get(node.id) or node.well_known
+                yield Collection(f"mail:{node.well_known}", label, name, node.id)
+            else:
+                # Keyed by id, so a renamed or moved folder keeps its documents; named by
+                # its path, which its mails carry as ``folder``.
+                yield Collection(f"mail:{node.id}", documents.FOLDER_MAILS, node.path, node.id)
 
     def _folder_collections(
         self, account: Account, address: str, known: dict[str, folders.FolderInfo]

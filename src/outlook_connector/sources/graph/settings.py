@@ -68,6 +68,8 @@ class GraphSettings:
     received_after: datetime | None = None
     # Type labels to sync (an advanced sync rule); empty: all. Other kinds are never read.
     object_types: tuple[str, ...] = ()
+    # The ``folders`` rule's entries (an advanced sync rule); empty: the default mail folders.
+    folders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.client_secret, str):
@@ -101,6 +103,9 @@ class GraphSettings:
         types = getattr(getattr(config, "advanced_rules", None), "object_types", None)
         if types:
             values["object_types"] = tuple(types)
+        folders = getattr(getattr(config, "advanced_rules", None), "folders", None)
+        if folders:
+            values["folders"] = tuple(folders)
         return cls(**values)
 
     @property

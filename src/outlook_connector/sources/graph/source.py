@@ -6,11 +6,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import httpx
 
 from ... import documents
+from ...sync.advanced_rules import FolderRule
 from ..base import (
     CheckResult,
     Collection,
@@ -53,7 +55,7 @@ _DENIED_TYPES = {
 
 # The type labels each kind of collection holds.
 KIND_TYPES: dict[str, frozenset[str]] = {
-    "mail": frozenset(documents.MAIL_FOLDER_TYPES.values()),
+    "mail": documents.MAIL_TYPES,
     "contacts": frozenset({documents.CONTACT, documents.DISTRIBUTION_LIST}),
     "calendar": frozenset({documents.CALENDAR}),
     "tasks": frozenset({documents.TASK}),
@@ -99,8 +101,9 @@ class GraphSource:
         # A kind that fails to list for another reason fails the whole mailbox
         # rather than being left out: a missing collection has its documents removed.
         found: list[Collection] = []
+        folders = FolderRule(self.settings.folders)
         for kind, lister in (
-            ("mail", mail_collections),
+            ("mail", partial(mail_collections, rule=folders)),
             ("contacts", contact_collections),
             ("calendar", calendar_collections),
             ("tasks", task_collections),
