@@ -6,6 +6,7 @@ import base64
 import logging
 import os
 import socket
+import ssl
 import threading
 import time
 import warnings
@@ -640,3 +641,55 @@ def test_the_retry_budget() -> None:
     assert budget.next_wait(6.0) is None  # past max_wait in all
     low = RetryBudget(first=1.0, max_wait=60.0, rand=lambda: 0.0)
     assert low.next_wait(None) == 0.5  # jitter: between half and all of the step
+
+
+def _tls_failure(cause: ssl.SSLError) -> Callable[[], None]:
+    """A call failing as exchangelib fails a POST on a TLS error: a TransportError."""
+    from exchangelib.errors import TransportError
+
+    def fail() -> None:
+        try:
+            try:
+                raise cause
+            except ssl.SSLError as exc:
+                raise requests.exceptions.SSLError(exc) from exc
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(str(exc))  # noqa: B904 - exchangelib chains it implicitly
+
+    return fail
+
+
+def test_a_tls_connection_cut_off_midway_is_tried_again() -> None:
+    source = EwsSource(
+        EwsSettings(exchange_server="127.0.0.1:9", username="svc", password="x", domain="x.example")
+    )
+    waits: list[float] = []
+    source.connection._sleep = waits.append
+    tries: list[int] = []
+    cut = _tls_failure(ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)"))
+
+    def cut_twice() -> str:
+        tries.append(1)
+        if len(tries) <= 2:
+            cut()
+        return "answer"
+
+    assert source.connection.call(cut_twice, "alice@contoso.example") == "answer"
+    assert len(tries) == 3 and len(waits) == 2
+
+
+def test_a_certificate_that_fails_verification_is_not_tried_again() -> None:
+    source = EwsSource(
+        EwsSettings(exchange_server="127.0.0.1:9", username="svc", password="x", domain="x.example")
+    )
+    source.connection._sleep = lambda seconds: None
+    tries: list[int] = []
+    refused = _tls_failure(ssl.SSLCertVerificationError(1, "certificate verify failed"))
+
+    def verify() -> None:
+        tries.append(1)
+        refused()
+
+    with pytest.raises(SourceError, match="certificate verify failed"):
+        source.connection.call(verify, "alice@contoso.example")
+    assert len(tries) == 1

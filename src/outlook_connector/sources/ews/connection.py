@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -72,6 +73,26 @@ def _unreachable(exc: BaseException) -> bool:
             return True
         text = str(seen)
         if "Connection refused" in text or "Name or service not known" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _dropped(exc: BaseException) -> bool:
+    """Did the server close a TLS connection mid-exchange (anywhere in the cause chain)?
+
+    exchangelib reports every TLS error as a ``TransportError`` not worth
+    retrying, which is right for a certificate that fails verification but
+    not for a connection cut off halfway through an answer (an EOF).
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return False
+        if isinstance(seen, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+            return True
+        text = str(seen)
+        if "EOF occurred in violation of protocol" in text or "UNEXPECTED_EOF" in text:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -276,6 +297,8 @@ class EwsConnection:
         except ews_errors.RateLimitError as exc:
             raise SourceError(f"Exchange kept throttling requests: {exc}") from None
         except ews_errors.TransportError as exc:
+            if _dropped(exc):
+                raise _Again(exc) from None
             raise SourceError(f"cannot talk to Exchange at {self.endpoint}: {exc}") from None
         except ews_errors.EWSError as exc:
             raise SourceError(f"Exchange answered {type(exc).__name__}: {exc}") from None
