@@ -36,6 +36,7 @@ from outlook_connector.sources.ews.services import (
     item_from_xml,
 )
 from tests.emulators import running_emulator, shared_dir
+from tests.ews_offline import offline_source
 from tests.tenants import SERVICE_PASSWORD, write_tenant
 
 CORPUS = shared_dir() / "corpus"
@@ -99,9 +100,7 @@ def item_elements(source: EwsSource, kind: str) -> list[Any]:
         ids: list[tuple[str, None]] = []
         state = None
         while True:
-            result = SyncPage(account=account).page(
-                FolderId(id=collection.remote_id), state, 512
-            )
+            result = SyncPage(account=account).page(FolderId(id=collection.remote_id), state, 512)
             ids.extend((c.item_id, None) for c in result.changes)
             if result.last_page:
                 break
@@ -187,15 +186,7 @@ def message(inner: str) -> Any:
 @pytest.fixture(scope="module")
 def account() -> Iterator[Any]:
     # Nothing here reaches the network: the account is only built, never used.
-    source = EwsSource(
-        EwsSettings(
-            exchange_server="127.0.0.1:9",
-            username="svc",
-            password="x",
-            domain="contoso.example",
-            ssl_enabled=True,
-        )
-    )
+    source = offline_source()
     yield source.connection.account("alice@contoso.example")
     source.close()
 

@@ -38,6 +38,7 @@ from outlook_emulator.http import EmulatorServer, Request, Response
 from outlook_emulator.tenant.loader import load_tenant
 from tests import ews_source_tenant as tenant
 from tests.emulators import running_emulator
+from tests.ews_offline import offline_source
 
 ALICE = Mailbox(tenant.ALICE)
 
@@ -660,9 +661,7 @@ def _tls_failure(cause: ssl.SSLError) -> Callable[[], None]:
 
 
 def test_a_tls_connection_cut_off_midway_is_tried_again() -> None:
-    source = EwsSource(
-        EwsSettings(exchange_server="127.0.0.1:9", username="svc", password="x", domain="x.example")
-    )
+    source = offline_source()
     waits: list[float] = []
     source.connection._sleep = waits.append
     tries: list[int] = []
@@ -679,9 +678,7 @@ def test_a_tls_connection_cut_off_midway_is_tried_again() -> None:
 
 
 def test_a_certificate_that_fails_verification_is_not_tried_again() -> None:
-    source = EwsSource(
-        EwsSettings(exchange_server="127.0.0.1:9", username="svc", password="x", domain="x.example")
-    )
+    source = offline_source()
     source.connection._sleep = lambda seconds: None
     tries: list[int] = []
     refused = _tls_failure(ssl.SSLCertVerificationError(1, "certificate verify failed"))

@@ -12,8 +12,9 @@ from exchangelib.properties import Mailbox as EwsMailbox
 from lxml import etree
 
 from outlook_connector.sources.base import Collection, Mailbox, Page
-from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_connector.sources.ews import EwsSource
 from outlook_connector.sources.ews.services import SyncPage, TextGetItem, UnknownItem
+from tests.ews_offline import offline_source
 
 ALICE = Mailbox("alice@contoso.example")
 INBOX = Collection("mail:inbox", "Inbox Mails", "Inbox", "F1")
@@ -24,15 +25,7 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 @pytest.fixture
 def source() -> Iterator[EwsSource]:
     # Nothing here reaches the network: accounts are only built, never used.
-    made = EwsSource(
-        EwsSettings(
-            exchange_server="127.0.0.1:9",
-            username="svc",
-            password="x",
-            domain="contoso.example",
-            ssl_enabled=True,
-        )
-    )
+    made = offline_source()
     yield made
     made.close()
 

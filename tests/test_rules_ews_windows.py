@@ -20,11 +20,12 @@ from lxml import etree
 
 from outlook_connector.config import load_config
 from outlook_connector.sources.base import Collection, Mailbox
-from outlook_connector.sources.ews import EwsSettings, EwsSource
+from outlook_connector.sources.ews import EwsSettings
 from outlook_connector.sources.ews.services import CREATE, DELETE, UPDATE, Change, SyncPage
 from outlook_connector.sync.advanced_rules import AdvancedRules
 from tests.connector_run import export, server_config, sync_json
 from tests.emulators import running_emulator
+from tests.ews_offline import offline_source
 from tests.tenants import write_mail, write_tenant
 
 ALICE = "alice@contoso.example"
@@ -249,16 +250,7 @@ def sent_shapes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def first_sync_request(collection: Collection, **window: datetime) -> None:
-    source = EwsSource(
-        EwsSettings(
-            exchange_server="127.0.0.1:9",
-            username="svc",
-            password="x",
-            domain="contoso.example",
-            ssl_enabled=True,
-            **window,
-        )
-    )
+    source = offline_source(**window)
     try:
         with pytest.raises(Sent):
             next(source.changes(Mailbox(ALICE), collection, None))
@@ -306,16 +298,9 @@ def test_a_page_fetches_only_mails_inside_the_window_or_without_a_received_time(
             yield Message(id=item_id, subject=item_id, datetime_received=MID)
 
     monkeypatch.setattr("outlook_connector.sources.ews.source.TextGetItem.call", get_item)
-    source = EwsSource(
-        EwsSettings(
-            exchange_server="127.0.0.1:9",
-            username="svc",
-            password="x",
-            domain="contoso.example",
-            ssl_enabled=True,
-            received_after=datetime(2024, 1, 1, tzinfo=UTC),
-            received_before=datetime(2025, 1, 1, tzinfo=UTC),
-        )
+    source = offline_source(
+        received_after=datetime(2024, 1, 1, tzinfo=UTC),
+        received_before=datetime(2025, 1, 1, tzinfo=UTC),
     )
     changes = [
         Change(CREATE, "old", received=OLD),

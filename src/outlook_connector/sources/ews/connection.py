@@ -16,7 +16,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import TypeVar
 
@@ -67,15 +67,21 @@ BACKOFF_CAP = 30.0
 
 def _unreachable(exc: BaseException) -> bool:
     """Was the connection refused, or the host name unknown (anywhere in the cause chain)?"""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _chain(exc):
         if isinstance(seen, ConnectionRefusedError | socket.gaierror):
             return True
         text = str(seen)
         if "Connection refused" in text or "Name or service not known" in text:
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """An exception and those it was raised from or while handling."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
 
 
 def _dropped(exc: BaseException) -> bool:
@@ -85,8 +91,7 @@ def _dropped(exc: BaseException) -> bool:
     retrying, which is right for a certificate that fails verification but
     not for a connection cut off halfway through an answer (an EOF).
     """
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _chain(exc):
         if isinstance(seen, ssl.SSLCertVerificationError):
             return False
         if isinstance(seen, ssl.SSLEOFError | ssl.SSLZeroReturnError):
@@ -94,7 +99,6 @@ def _dropped(exc: BaseException) -> bool:
         text = str(seen)
         if "EOF occurred in violation of protocol" in text or "UNEXPECTED_EOF" in text:
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
 
 
