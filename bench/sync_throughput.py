@@ -112,9 +112,12 @@ def download_run(emu: bl.Emulator, info: bl.TenantInfo, args: argparse.Namespace
 
 def ews_download_run(emu: bl.Emulator, config: Path) -> dict[str, Any]:
     """The EWS download ceiling, for the mailboxes and settings of the sync's configuration."""
+    load = bl.load_average()
     bl.log("download ceiling (EWS): fetching every page")
     downloader = ews_download.from_config(config)
     emu.reset_stats()
+    emu_cpu = emu.cpu_seconds()
+    own_cpu = time.process_time()  # this process runs nothing else meanwhile
     started = time.perf_counter()
     try:
         tally = downloader.run()
@@ -128,7 +131,9 @@ def ews_download_run(emu: bl.Emulator, config: Path) -> dict[str, Any]:
             "attachment_documents": tally.attachment_documents,
             "documents": tally.items + tally.attachment_documents,
             "attachments": tally.attachments, "bytes": tally.bytes, "retries": tally.retries,
-            "by_kind": dict(tally.by_kind), "emulator_requests": bl.total_requests(emu.stats())}
+            "by_kind": dict(tally.by_kind), "emulator_requests": bl.total_requests(emu.stats()),
+            "client_cpu_seconds": time.process_time() - own_cpu,
+            "emulator_cpu_seconds": emu.cpu_seconds() - emu_cpu, "load_average_before": load}
 
 
 def sync_run(emu: bl.Emulator, config: Path, index: Path, what: str,
