@@ -131,6 +131,7 @@ def ews_download_run(emu: bl.Emulator, config: Path) -> dict[str, Any]:
             "attachment_documents": tally.attachment_documents,
             "documents": tally.items + tally.attachment_documents,
             "attachments": tally.attachments, "bytes": tally.bytes, "retries": tally.retries,
+            "retry_causes": dict(tally.retry_causes), "retry_seconds": tally.retry_seconds,
             "by_kind": dict(tally.by_kind), "emulator_requests": bl.total_requests(emu.stats()),
             "client_cpu_seconds": time.process_time() - own_cpu,
             "emulator_cpu_seconds": emu.cpu_seconds() - emu_cpu, "load_average_before": load}
