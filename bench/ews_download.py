@@ -48,12 +48,12 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import httpx
 from exchangelib.services.common import shape_element
@@ -167,7 +167,7 @@ class Downloader:
         page_size: int = 100,
         mailboxes_at_once: int = 4,
         limits: ExtractionLimits | None = None,
-        selected: Any = None,
+        selected: Callable[[str], bool] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.mailboxes = mailboxes
@@ -197,7 +197,7 @@ class Downloader:
             f"<?xml version='1.0' encoding='utf-8'?>\n<s:Envelope {_NS}><s:Header>"
             '<t:RequestServerVersion Version="Exchange2013_SP1"/>'
             "<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>"
-            f"{mailbox}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
+            f"{escape(mailbox)}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"
             '<t:TimeZoneContext><t:TimeZoneDefinition Id="UTC"/></t:TimeZoneContext>'
             f"</s:Header><s:Body>{body}</s:Body></s:Envelope>"
         ).encode()
@@ -277,7 +277,7 @@ class Downloader:
     def collections(self, address: str) -> list[tuple[str, str]]:
         """(kind, folder id) of every folder the source syncs, in its order."""
         refs = "".join(
-            f'<t:DistinguishedFolderId Id="{name}"><t:Mailbox><t:EmailAddress>{address}'
+            f'<t:DistinguishedFolderId Id="{name}"><t:Mailbox><t:EmailAddress>{escape(address)}'
             "</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox"
             "</t:MailboxType></t:Mailbox></t:DistinguishedFolderId>" for name in _DISTINGUISHED)
         answers = self.call("GetFolder", address, f"<m:GetFolder>{self.folder_shape}"
