@@ -11,7 +11,8 @@ process:
 1. the download ceiling: a minimal client fetches every page and attachment
    the source fetches, same request shapes and concurrency, and parses the
    replies (in this process): ``graph_download.py`` for Exchange Online,
-   ``ews_download.py`` for Exchange Server;
+   ``ews_download.py`` for Exchange Server (whose count of items and
+   attachment documents is reported next to the documents the sync indexed);
 2. ``outlook-connector sync --full --json`` into a fresh index: wall clock,
    documents indexed, peak resident memory (VmHWM of the connector process,
    polled; and ``ru_maxrss`` from wait4);
