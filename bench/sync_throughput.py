@@ -8,9 +8,11 @@ For the tenant (generated once, cached by its parameters under --cache-dir),
 with ``outlook-emulator serve`` and ``outlook-connector`` each in its own
 process:
 
-1. the download ceiling: ``graph_download.py``'s minimal client fetches every
-   page and attachment the Graph source fetches, same request shapes and
-   concurrency (in this process);
+1. the download ceiling: a minimal client fetches every page and attachment
+   the source fetches, same request shapes and concurrency, and parses the
+   replies (in this process): ``graph_download.py`` for Exchange Online,
+   ``ews_download.py`` for Exchange Server (whose count of items and
+   attachment documents is reported next to the documents the sync indexed);
 2. ``outlook-connector sync --full --json`` into a fresh index: wall clock,
    documents indexed, peak resident memory (VmHWM of the connector process,
    polled; and ``ru_maxrss`` from wait4);
@@ -22,7 +24,6 @@ process:
    Retry-After seconds the emulator asked for (``GET /_emulator/stats``);
 5. with ``server`` in --platforms, the same for Exchange Server (EWS; the
    mailboxes are listed in the configuration, so no directory is needed).
-   There is no minimal EWS client, so its ceiling is the insert ceiling only.
 
 The reference size (--ref-items-per-user, default 500 a mailbox for 10,000
 items) is synced too, for peak memory at 10k against 100k.
@@ -46,6 +47,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib as bl  # noqa: E402
+import ews_download  # noqa: E402
 from graph_download import Downloader  # noqa: E402
 
 from outlook_connector.sinks.sqlite import SQLiteIndex  # noqa: E402
@@ -109,6 +111,33 @@ def download_run(emu: bl.Emulator, info: bl.TenantInfo, args: argparse.Namespace
             "by_kind": dict(tally.by_kind), "emulator_requests": bl.total_requests(emu.stats())}
 
 
+def ews_download_run(emu: bl.Emulator, config: Path) -> dict[str, Any]:
+    """The EWS download ceiling, for the mailboxes and settings of the sync's configuration."""
+    load = bl.load_average()
+    bl.log("download ceiling (EWS): fetching every page")
+    downloader = ews_download.from_config(config)
+    emu.reset_stats()
+    emu_cpu = emu.cpu_seconds()
+    own_cpu = time.process_time()  # this process runs nothing else meanwhile
+    started = time.perf_counter()
+    try:
+        tally = downloader.run()
+    except Exception as exc:  # the syncs are still worth measuring
+        bl.log(f"download ceiling failed: {exc!r}")
+        return {"error": repr(exc)}
+    finally:
+        downloader.close()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "requests": tally.requests, "items": tally.items,
+            "attachment_documents": tally.attachment_documents,
+            "documents": tally.items + tally.attachment_documents,
+            "attachments": tally.attachments, "bytes": tally.bytes, "retries": tally.retries,
+            "retry_causes": dict(tally.retry_causes), "retry_seconds": tally.retry_seconds,
+            "by_kind": dict(tally.by_kind), "emulator_requests": bl.total_requests(emu.stats()),
+            "client_cpu_seconds": time.process_time() - own_cpu,
+            "emulator_cpu_seconds": emu.cpu_seconds() - emu_cpu, "load_average_before": load}
+
+
 def sync_run(emu: bl.Emulator, config: Path, index: Path, what: str,
              profile: Path | None = None) -> dict[str, Any]:
     bl.remove_index(index)
@@ -162,6 +191,11 @@ def measure(folder: Path, platforms: list[str], args: argparse.Namespace,
             config = make(work / f"{platform}.toml", emu, info, index, extra)
             result: dict[str, Any] = {}
             out[platform] = result
+            if platform == "server" and full:
+                figures = ews_download_run(emu, config)
+                result["download"] = figures
+                bl.log(f"download: {figures.get('requests')} requests in "
+                       f"{figures.get('seconds', 0):.1f} s, {figures.get('documents')} documents")
             if platform == "cloud" and full:
                 modes = [("download", False)]
                 if args.sequential_download:
@@ -218,6 +252,11 @@ def ratios(result: dict[str, Any], reference: dict[str, Any] | None, platform: s
     if not sync:
         return rows
     docs = sync["documents"]
+    counted = mine.get("download", {}).get("documents")
+    if counted is not None:
+        rows.append([f"{platform}: documents counted by the download client / indexed by the sync",
+                     f"{counted:,} / {docs:,}", "equal",
+                     "equal" if counted == docs else f"differ by {counted - docs:+,}"])
     ceilings = []
     if "seconds" in mine.get("download", {}):
         ceilings.append(("download", docs / mine["download"]["seconds"]))
