@@ -62,11 +62,12 @@ from exchangelib.version import EXCHANGE_2013_SP1, Version
 from lxml import etree
 
 from outlook_connector.config import load_config
+from outlook_connector.documents import DEFAULT_MAIL_FOLDERS
 from outlook_connector.extraction import ExtractionLimits, skip_reason
 from outlook_connector.sources.ews import folders
 from outlook_connector.sources.ews.fields import item_fields
 from outlook_connector.sources.ews.settings import EwsSettings
-from outlook_connector.sources.ews.source import _DISTINGUISHED, MAIL_FOLDERS
+from outlook_connector.sources.ews.source import _DISTINGUISHED
 from outlook_connector.sync.runner import extraction_limits
 
 M = "{http://schemas.microsoft.com/exchange/services/2006/messages}"
@@ -288,7 +289,7 @@ class Downloader:
             if self.ok(message) and folder is not None and len(folder):
                 known[name] = folders.parse_folder(folder[0])
         out: list[tuple[str, str]] = []
-        for _key, name, _label in MAIL_FOLDERS:
+        for name in DEFAULT_MAIL_FOLDERS:
             info = known.get(name)
             if name == "archive" and "msgfolderroot" in known:
                 below = self.find_folders(address, known["msgfolderroot"].id, "Shallow")
