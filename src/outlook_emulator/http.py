@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 log = logging.getLogger(__name__)
 
+_HANDSHAKE_SECONDS = 30.0  # a client that never finishes its TLS handshake is let go
 _LINGER_RESET = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # struct linger {l_onoff=1, l_linger=0}
 
 
@@ -93,7 +94,11 @@ class EmulatorServer:
         self.middleware = list(middleware)
         self._httpd = _Server((host, port), _make_handler(self))
         if ssl_context is not None:
-            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
+            # The TLS handshake is made in each connection's own thread (see
+            # Handler.setup), not in the one thread that accepts connections.
+            self._httpd.socket = ssl_context.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.scheme = "https" if ssl_context is not None else "http"
         self.host = host
         self._thread: threading.Thread | None = None
@@ -155,10 +160,17 @@ def _make_handler(server: EmulatorServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "Microsoft-IIS/10.0"
         sys_version = ""
+        # Headers and body leave in two writes: without TCP_NODELAY the body
+        # waits for the client's delayed acknowledgement (about 40 ms a reply).
+        disable_nagle_algorithm = True
 
         def setup(self) -> None:
             super().setup()
             self.connection_state: dict[str, Any] = {}
+            if isinstance(self.connection, ssl.SSLSocket):
+                self.connection.settimeout(_HANDSHAKE_SECONDS)
+                self.connection.do_handshake()
+                self.connection.settimeout(None)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             log.debug("%s - %s", self.address_string(), format % args)
