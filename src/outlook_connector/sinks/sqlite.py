@@ -329,7 +329,8 @@ class SQLiteIndex:
 
     def unchanged(self, documents: Iterable[Document]) -> set[str]:
         """Ids of the given documents that the index already holds exactly as they are."""
-        wanted = {doc["id"]: _serialise(doc) for doc in documents}
+        # Serialised only when the index holds the id: a first sync compares nothing.
+        wanted = {doc["id"]: doc for doc in documents}
         found: set[str] = set()
         ids = list(wanted)
         with self._lock:
@@ -339,7 +340,7 @@ class SQLiteIndex:
                 rows = self._db.execute(
                     f"SELECT id, doc FROM documents WHERE id IN ({marks})", chunk
                 ).fetchall()
-                found.update(doc_id for doc_id, doc in rows if wanted[doc_id] == doc)
+                found.update(doc_id for doc_id, doc in rows if _serialise(wanted[doc_id]) == doc)
         return found
 
     def _delete(
