@@ -42,6 +42,10 @@ from outlook_connector.sources.ews import messages
 
 log = logging.getLogger(__name__)
 
+# ItemShape templates (never changed: each request gets a copy). A page of ids
+# is one GetItem call, so a cache per call would be built anew every time.
+_ITEM_SHAPES: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
 
@@ -203,15 +207,17 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
         return payload
 
     def _item_shape(self, shape: str, additional_fields: Any) -> Any:
-        """The ItemShape, built once per shape and field list (the same for every chunk)."""
-        key = (shape, tuple(sorted(str(f.path) for f in additional_fields or ())))
-        cache: dict[Any, Any] = self.__dict__.setdefault("_shapes", {})
+        """The ItemShape: built once per server version, shape and field list, then copied."""
+        version = self.account.version
+        paths = tuple(sorted(str(f.path) for f in additional_fields or ()))
+        key = (getattr(version, "api_version", str(version)), shape, paths)
+        cache = _ITEM_SHAPES
         if key not in cache:
             elem = shape_element(
                 tag="m:ItemShape",
                 shape=shape,
                 additional_fields=additional_fields,
-                version=self.account.version,
+                version=version,
             )
             # Schema order: BaseShape, IncludeMimeContent, BodyType, ..., AdditionalProperties.
             body_type = create_element("t:BodyType")
