@@ -312,6 +312,9 @@ def _connect(
         password=password,
         authentication=SIMPLE,
         auto_referrals=False,  # never follow a referral to another host with our password
+        # AD sends a large group's members in ranges (member;range=0-1499); ldap3
+        # asks for the rest and merges them into ``member``.
+        auto_range=True,
         receive_timeout=RECEIVE_TIMEOUT,
         raise_exceptions=False,
     )
