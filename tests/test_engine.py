@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from outlook_connector.sinks.sqlite import SQLiteIndex
-from outlook_connector.sync.engine import SyncEngine
+from outlook_connector.sources.base import Collection, CursorExpired, Mailbox, Page
+from outlook_connector.sync.engine import MAX_CURSOR_RESTARTS, MAX_ENUMERATIONS, SyncEngine
 from tests.memory_source import MemorySource
 
 
@@ -98,6 +100,58 @@ def test_expired_cursor_reenumerates_without_losing_documents(index: SQLiteIndex
     summary = SyncEngine(source, index).run()
     assert summary.ok
     assert "a3" not in titles(index) and len(titles(index)) == 9
+
+
+class ExpiringSource(MemorySource):
+    """Refuses its own states: an enumeration fails after ``pages_first`` pages, ``times`` times."""
+
+    def __init__(self, times: int, pages_first: int) -> None:
+        super().__init__(page_size=2)
+        self.times, self.pages_first = times, pages_first
+
+    def changes(
+        self, mailbox: Mailbox, collection: Collection, cursor: str | None
+    ) -> Iterator[Page]:
+        pages = super().changes(mailbox, collection, cursor)
+        for _ in range(self.pages_first):
+            yield next(pages)
+        if self.times > 0:
+            self.times -= 1
+            raise CursorExpired("the sync state is no longer valid")
+        yield from pages
+
+
+def test_states_refused_after_progress_are_enumerated_again_until_done(
+    index: SQLiteIndex,
+) -> None:
+    source = ExpiringSource(times=MAX_CURSOR_RESTARTS + 2, pages_first=1)
+    for i in range(5):
+        source.put("a@x.example", "inbox", f"a{i}", f"alpha {i}")
+    summary = SyncEngine(source, index).run()
+    assert summary.ok and source.times == 0
+    assert sorted(titles(index)) == [f"a{i}" for i in range(5)]
+
+
+def test_a_cursor_refused_before_any_page_gives_up_after_the_restarts(
+    index: SQLiteIndex,
+) -> None:
+    source = ExpiringSource(times=MAX_CURSOR_RESTARTS + 1, pages_first=0)
+    for i in range(5):
+        source.put("a@x.example", "inbox", f"a{i}", f"alpha {i}")
+    summary = SyncEngine(source, index).run()
+    assert not summary.ok and [e.mailbox for e in summary.errors] == ["a@x.example"]
+    assert source.times == 0  # tried 1 + MAX_CURSOR_RESTARTS times, then reported
+    assert SyncEngine(source, index).run().ok  # the next sync reads it
+
+
+def test_enumerations_are_bounded_even_with_progress(index: SQLiteIndex) -> None:
+    source = ExpiringSource(times=MAX_ENUMERATIONS + 5, pages_first=1)
+    source.put("a@x.example", "inbox", "a0", "alpha")
+    source.put("a@x.example", "inbox", "a1", "beta")
+    source.put("a@x.example", "inbox", "a2", "gamma")
+    summary = SyncEngine(source, index).run()
+    assert not summary.ok
+    assert source.times == MAX_ENUMERATIONS + 5 - (MAX_ENUMERATIONS + 1)
 
 
 def test_rules_exclude_and_remove(index: SQLiteIndex) -> None:

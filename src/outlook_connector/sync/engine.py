@@ -38,8 +38,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How often one round may start a collection over after the server refused its cursor.
+# How often one round may start a collection over after the server refused its
+# cursor before reading a single page. A cursor refused after pages were read
+# (the server dropped a state it had just given out) costs only from the
+# enumeration budget: a server that does that now and then still gets read.
 MAX_CURSOR_RESTARTS = 3
+MAX_ENUMERATIONS = 10
 
 Document = dict[str, Any]
 DocumentFilter = Callable[[Document], bool]
@@ -190,24 +194,32 @@ class SyncEngine:
         collection's documents never go missing in between. Returns the round
         that completed.
         """
-        for _ in range(MAX_CURSOR_RESTARTS):
+        restarts = enumerations = 0
+        while True:
+            committed = [0]  # pages committed by this enumeration, counted by _stream
             try:
-                self._stream(mailbox, collection, round_)
+                self._stream(mailbox, collection, round_, committed)
                 return round_
             except CursorExpired as exc:
+                restarts += not committed[0]
+                enumerations += 1
+                if restarts > MAX_CURSOR_RESTARTS or enumerations > MAX_ENUMERATIONS:
+                    raise
                 log.warning(
                     "%s %s: %s; enumerating it again", mailbox.address, collection.name, exc
                 )
                 generation = self.index.restart_enumeration(mailbox.address, collection.key)
                 round_ = Round(None, generation, enumerating=True)
-        self._stream(mailbox, collection, round_)
-        return round_
 
-    def _stream(self, mailbox: Mailbox, collection: Collection, round_: Round) -> None:
+    def _stream(
+        self, mailbox: Mailbox, collection: Collection, round_: Round, committed: list[int]
+    ) -> None:
+        """Commit the round's pages, counting them in ``committed[0]``."""
         pages = self.source.changes(mailbox, collection, round_.cursor)
         # The next page is fetched while this one is committed.
         for page in ReadAhead(pages, depth=1, name=f"pages {mailbox.address}"):
             self._commit(mailbox, collection, round_, page)
+            committed[0] += 1
 
     def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
         upserts, excluded = self._apply_rules(page.upserts)
