@@ -22,6 +22,7 @@ from typing import Any
 from outlook_emulator.graph import errors, paging
 from outlook_emulator.graph.context import Call
 from outlook_emulator.graph.filters import parse_filter
+from outlook_emulator.graph.odata import select_fields
 from outlook_emulator.graph.users import user_json
 from outlook_emulator.tenant.model import Group, User
 
@@ -76,8 +77,7 @@ def _view(call: Call, group: Group) -> dict[str, Any]:
     full = group_json(group)
     if call.query.select is None:
         return {k: full[k] for k in _DEFAULT}
-    wanted = {s.lower() for s in call.query.select}
-    return {k: v for k, v in full.items() if k == "id" or k.lower() in wanted}
+    return select_fields(full, call.query.select)
 
 
 def _find(call: Call, group_id: str) -> Group:

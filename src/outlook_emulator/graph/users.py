@@ -16,6 +16,7 @@ from typing import Any
 from outlook_emulator.graph import errors, paging
 from outlook_emulator.graph.context import Call
 from outlook_emulator.graph.filters import USER_PROPERTIES, parse_filter
+from outlook_emulator.graph.odata import select_fields
 from outlook_emulator.tenant.model import User
 
 USERS = "User.Read.All"
@@ -51,8 +52,7 @@ def _view(call: Call, user: User) -> dict[str, Any]:
     full = user_json(user)
     if call.query.select is None:
         return {k: full[k] for k in _DEFAULT}
-    wanted = {s.lower() for s in call.query.select}
-    return {k: v for k, v in full.items() if k == "id" or k.lower() in wanted}
+    return select_fields(full, call.query.select)
 
 
 def list_users(call: Call) -> dict[str, Any]:
