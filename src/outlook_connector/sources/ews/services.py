@@ -42,9 +42,9 @@ from outlook_connector.sources.ews import messages
 
 log = logging.getLogger(__name__)
 
-# ItemShape templates (never changed: each request gets a copy). A page of ids
-# is one GetItem call, so a cache per call would be built anew every time.
-_ITEM_SHAPES: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+# ItemShape templates by (server version, shape, field paths); never changed:
+# each request gets a copy.
+ShapeCache = dict[tuple[str, str, tuple[str, ...]], Any]
 
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
@@ -198,7 +198,15 @@ class UnknownItem:
 
 
 class TextGetItem(SingleRequest, ChunkedRead, GetItem):
-    """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``."""
+    """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``.
+
+    ``shapes`` keeps the ItemShape templates across calls (a page of ids is one
+    call, so a cache of the call's own would be built anew every time).
+    """
+
+    def __init__(self, *args: Any, shapes: ShapeCache | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shapes: ShapeCache = {} if shapes is None else shapes
 
     def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
         payload = create_element(f"m:{self.SERVICE_NAME}")
@@ -211,7 +219,7 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
         version = self.account.version
         paths = tuple(sorted(str(f.path) for f in additional_fields or ()))
         key = (getattr(version, "api_version", str(version)), shape, paths)
-        cache = _ITEM_SHAPES
+        cache = self._shapes
         if key not in cache:
             elem = shape_element(
                 tag="m:ItemShape",
@@ -244,7 +252,9 @@ def _item_ids(items: list[Any], version: Any) -> Any:
     container = create_element("m:ItemIds")
     tag = f"{{{TNS}}}ItemId"
     for item_id, changekey in items:
-        attributes = {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
+        attributes = (
+            {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
+        )
         etree.SubElement(container, tag, attributes)
     return container
 

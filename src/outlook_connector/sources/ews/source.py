@@ -44,6 +44,7 @@ from outlook_connector.sources.ews.fields import item_fields
 from outlook_connector.sources.ews.services import (
     DELETE,
     Change,
+    ShapeCache,
     SyncPage,
     SyncResult,
     TextGetItem,
@@ -80,6 +81,7 @@ class EwsSource:
     def __init__(self, settings: EwsSettings) -> None:
         self.settings = settings
         self.connection = EwsConnection(settings)
+        self._shapes: ShapeCache = {}  # GetItem shape templates, kept for this source
 
     @classmethod
     def from_config(cls, config: Any) -> EwsSource:
@@ -135,7 +137,9 @@ class EwsSource:
 
         s = self.settings
         if not s.active_directory_server:
-            raise GroupError("groups are looked up in Active Directory: set active_directory_server")
+            raise GroupError(
+                "groups are looked up in Active Directory: set active_directory_server"
+            )
         try:
             return group_members(
                 s.active_directory_server,
@@ -327,7 +331,7 @@ class EwsSource:
         chunk = min(100, self.settings.sync_page_size)
         fetched = self.connection.call(
             lambda: list(
-                TextGetItem(account=account, chunk_size=chunk).call(
+                TextGetItem(account=account, chunk_size=chunk, shapes=self._shapes).call(
                     items=ids, additional_fields=fields, shape="IdOnly"
                 )
             ),
