@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -94,7 +95,15 @@ class BasicRule:
     rule: str
     value: str
     policy: str
-    matcher: Callable[[Any], bool]
+    matcher: Callable[[Any], bool] = dataclass_field(repr=False, compare=False)
+    raw_value: Any = dataclass_field(default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The matcher is a closure: a rule travels to a sync worker process as
+        # its table and is parsed again there.
+        entry = {"field": self.field, "rule": self.rule, "value": self.raw_value,
+                 "policy": self.policy}
+        return (_rebuilt_rule, (self.position, entry))
 
     def matches(self, document: Document) -> bool:
         value = document.get(self.field)
@@ -173,7 +182,15 @@ def _parse_rule(position: int, entry: Any, problems: list[str]) -> BasicRule | N
     matcher = _matcher(field, rule, value, f"{where} ({field} {rule} {value!r})", problems)
     if matcher is None:
         return None
-    return BasicRule(position, field, rule, str(value), policy, matcher)
+    return BasicRule(position, field, rule, str(value), policy, matcher, value)
+
+
+def _rebuilt_rule(position: int, entry: dict[str, Any]) -> BasicRule:
+    problems: list[str] = []
+    rule = _parse_rule(position, entry, problems)
+    if rule is None:  # it was valid when the configuration was read
+        raise RulesError(problems)
+    return rule
 
 
 def _matcher(
