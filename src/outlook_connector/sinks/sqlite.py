@@ -100,6 +100,20 @@ _PEOPLE_FIELDS = (
 )
 
 
+# One ``documents`` row: id, mailbox, collection, type, parent_id, timestamp,
+# generation, title, body, people, doc.
+Row = tuple[str, str, str, str, Any, Any, int, str, str, str, str]
+
+_UPSERT = (
+    "INSERT INTO documents (id, mailbox, collection, type, parent_id, timestamp, "
+    "generation, title, body, people, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET mailbox=excluded.mailbox, collection=excluded.collection, "
+    "type=excluded.type, parent_id=excluded.parent_id, timestamp=excluded.timestamp, "
+    "generation=excluded.generation, title=excluded.title, body=excluded.body, "
+    "people=excluded.people, doc=excluded.doc"
+)
+
+
 @dataclass
 class CollectionState:
     mailbox: str
@@ -246,9 +260,32 @@ class SQLiteIndex:
         their attachments are only stamped with this round's generation.
         Returns (documents written, documents deleted).
         """
+        rows = [document_row(mailbox, collection, generation, doc) for doc in upserts]
+        return self.commit_rows(
+            mailbox, collection, generation, rows, deletions, cursor, complete,
+            attachment_parents, unchanged,
+        )
+
+    def commit_rows(
+        self,
+        mailbox: str,
+        collection: str,
+        generation: int,
+        rows: list[Row],
+        deletions: Iterable[str],
+        cursor: str | None,
+        complete: bool,
+        attachment_parents: dict[str, set[str]] | None = None,
+        unchanged: Iterable[str] = (),
+    ) -> tuple[int, int]:
+        """``commit_page`` for documents already turned into rows (``document_row``).
+
+        Sync worker processes prepare the rows themselves, so the one process
+        that writes the file only runs the SQL.
+        """
         with self._lock, self._transaction():
             self._stamp(generation, unchanged)
-            written = self._upsert(mailbox, collection, generation, upserts)
+            self._db.executemany(_UPSERT, rows)
             deleted = self._delete(deletions, mailbox, collection)
             for parent_id, keep in (attachment_parents or {}).items():
                 deleted += self._delete_stale_attachments(parent_id, keep)
@@ -256,7 +293,7 @@ class SQLiteIndex:
                 "UPDATE collections SET cursor=?, cursor_complete=? WHERE mailbox=? AND collection=?",
                 (cursor, int(complete), mailbox, collection),
             )
-            return written, deleted
+            return len(rows), deleted
 
     def finish_round(
         self,
@@ -293,36 +330,6 @@ class SQLiteIndex:
             )
             return removed
 
-    def _upsert(
-        self, mailbox: str, collection: str, generation: int, documents: Iterable[Document]
-    ) -> int:
-        rows = [
-            (
-                doc["id"],
-                mailbox,
-                collection,
-                doc["type"],
-                doc.get("parent_id"),
-                doc.get("_timestamp"),
-                generation,
-                _text(doc.get("title")),
-                " ".join(_text(doc.get(f)) for f in _BODY_FIELDS if doc.get(f)),
-                " ".join(_text(doc.get(f)) for f in _PEOPLE_FIELDS if doc.get(f)),
-                _serialise(doc),
-            )
-            for doc in documents
-        ]
-        self._db.executemany(
-            "INSERT INTO documents (id, mailbox, collection, type, parent_id, timestamp, "
-            "generation, title, body, people, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET mailbox=excluded.mailbox, collection=excluded.collection, "
-            "type=excluded.type, parent_id=excluded.parent_id, timestamp=excluded.timestamp, "
-            "generation=excluded.generation, title=excluded.title, body=excluded.body, "
-            "people=excluded.people, doc=excluded.doc",
-            rows,
-        )
-        return len(rows)
-
     def _stamp(self, generation: int, ids: Iterable[str]) -> None:
         rows = [(generation, doc_id, doc_id) for doc_id in ids]
         self._db.executemany("UPDATE documents SET generation=? WHERE id=? OR parent_id=?", rows)
@@ -331,16 +338,21 @@ class SQLiteIndex:
         """Ids of the given documents that the index already holds exactly as they are."""
         # Serialised only when the index holds the id: a first sync compares nothing.
         wanted = {doc["id"]: doc for doc in documents}
-        found: set[str] = set()
-        ids = list(wanted)
+        stored = self.stored(list(wanted))
+        return {doc_id for doc_id, text in stored.items() if serialise(wanted[doc_id]) == text}
+
+    def stored(self, ids: list[str]) -> dict[str, str]:
+        """The serialised form (``serialise``) of each of ``ids`` the index holds."""
+        found: dict[str, str] = {}
         with self._lock:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT id, doc FROM documents WHERE id IN ({marks})", chunk
-                ).fetchall()
-                found.update(doc_id for doc_id, doc in rows if _serialise(wanted[doc_id]) == doc)
+                found.update(
+                    self._db.execute(
+                        f"SELECT id, doc FROM documents WHERE id IN ({marks})", chunk
+                    ).fetchall()
+                )
         return found
 
     def _delete(
@@ -514,8 +526,28 @@ class _Transaction:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _serialise(doc: Document) -> str:
+def serialise(doc: Document) -> str:
+    """A document as the index stores it: equal documents give equal text."""
     return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+def document_row(
+    mailbox: str, collection: str, generation: int, doc: Document, text: str | None = None
+) -> Row:
+    """The ``documents`` row of ``doc``; ``text``: its ``serialise`` form, if already made."""
+    return (
+        doc["id"],
+        mailbox,
+        collection,
+        doc["type"],
+        doc.get("parent_id"),
+        doc.get("_timestamp"),
+        generation,
+        _text(doc.get("title")),
+        " ".join(_text(doc.get(f)) for f in _BODY_FIELDS if doc.get(f)),
+        " ".join(_text(doc.get(f)) for f in _PEOPLE_FIELDS if doc.get(f)),
+        serialise(doc) if text is None else text,
+    )
 
 
 def _state(row: tuple[Any, ...], documents: int = 0) -> CollectionState:
