@@ -88,6 +88,7 @@ class Config:
     mailboxes: list[str] | None = None
     # How the sync runs
     max_concurrent_mailboxes: int = 4
+    sync_processes: int | None = None  # None ("auto"): one per core
     request_timeout: float = 60.0
     page_size: int = 100
     max_attachment_size: int = 10 * 1024 * 1024
@@ -242,9 +243,19 @@ _BOOL_WORDS = {
     "no": False,
     "off": False,
 }
-_INT_KEYS = {"max_concurrent_mailboxes", "page_size", "max_attachment_size", "max_extracted_chars"}
+_INT_KEYS = {
+    "max_concurrent_mailboxes",
+    "sync_processes",
+    "page_size",
+    "max_attachment_size",
+    "max_extracted_chars",
+}
 _FLOAT_KEYS = {"request_timeout", "extraction_timeout"}
-_POSITIVE_LIMITS = {"max_concurrent_mailboxes": (1, 64), "page_size": (1, 1000)}
+_POSITIVE_LIMITS = {
+    "max_concurrent_mailboxes": (1, 64),
+    "sync_processes": (1, 64),
+    "page_size": (1, 1000),
+}
 
 
 def _convert(key: str, value: Any, problems: list[str]) -> Any:
@@ -261,6 +272,11 @@ def _convert(key: str, value: Any, problems: list[str]) -> Any:
             return _BOOL_WORDS[value.lower()]
         problems.append(f"ssl_enabled: must be true or false, got {value!r}")
         return None
+    if key == "sync_processes" and isinstance(value, str) and not value.strip().isdigit():
+        if value.strip().lower() == "auto":
+            return None
+        problems.append(f'sync_processes: must be "auto" or a number, got {value!r}')
+        return None
     if key in _INT_KEYS or key in _FLOAT_KEYS:
         return _convert_number(key, value, problems)
     if key == "mailboxes":
@@ -274,8 +290,8 @@ def _convert(key: str, value: Any, problems: list[str]) -> Any:
 def _convert_number(key: str, value: Any, problems: list[str]) -> float | int | None:
     kind = int if key in _INT_KEYS else float
     try:
-        if isinstance(value, bool):
-            raise ValueError
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)):
+            raise ValueError  # 2.5 mailboxes at once is a mistake, not 2
         number = kind(value)
     except (TypeError, ValueError):
         problems.append(f"{key}: must be a number, got {value!r}")

@@ -8,6 +8,10 @@ The engine owns the order of work and its failure boundaries:
 - each page's documents and the cursor after it are committed together;
 - a failing collection or mailbox is reported and the rest goes on;
 - a full enumeration removes what it did not see only when it completed.
+
+Mailboxes run in threads of this process, or — given ``workers`` — in sync
+worker processes (``sync.processes``) that run this same engine per mailbox
+and write through this process's index.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from outlook_connector.sinks.sqlite import Round, SQLiteIndex
+from outlook_connector.sinks.sqlite import Round
 from outlook_connector.sources.base import (
     Collection,
     CursorExpired,
@@ -49,6 +53,40 @@ Document = dict[str, Any]
 DocumentFilter = Callable[[Document], bool]
 
 
+class IndexWriter(Protocol):
+    """What the engine asks of the index (``SQLiteIndex``, or a worker's link to it)."""
+
+    def mailboxes(self) -> list[str]: ...
+    def collections_of(self, mailbox: str) -> list[str]: ...
+    def remove_collection(self, mailbox: str, collection: str) -> int: ...
+    def begin_round(
+        self, mailbox: str, collection: str, name: str, object_type: str, full: bool
+    ) -> Round: ...
+    def restart_enumeration(self, mailbox: str, collection: str) -> int: ...
+    def unchanged(self, documents: list[Document]) -> set[str]: ...
+    def commit_page(
+        self,
+        mailbox: str,
+        collection: str,
+        generation: int,
+        upserts: list[Document],
+        deletions: list[str],
+        cursor: str | None,
+        complete: bool,
+        attachment_parents: dict[str, set[str]] | None = None,
+        unchanged: set[str] | frozenset[str] = frozenset(),
+    ) -> tuple[int, int]: ...
+    def finish_round(
+        self,
+        mailbox: str,
+        collection: str,
+        generation: int,
+        ok: bool,
+        error: str | None = None,
+        enumerated: bool = False,
+    ) -> int: ...
+
+
 @dataclass
 class SyncError:
     mailbox: str | None
@@ -72,6 +110,14 @@ class SyncSummary:
     def ok(self) -> bool:
         return not self.errors
 
+    def add(self, other: SyncSummary) -> None:
+        """Count ``other``'s documents and errors in this summary (not its mailboxes)."""
+        self.indexed += other.indexed
+        self.deleted += other.deleted
+        self.skipped += other.skipped
+        self.errors.extend(other.errors)
+        self.by_type.update(other.by_type)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mailboxes": self.mailboxes,
@@ -83,11 +129,19 @@ class SyncSummary:
         }
 
 
+class MailboxWorkers(Protocol):
+    """Runs mailboxes somewhere other than this process's threads."""
+
+    def sync(self, mailboxes: list[Mailbox], full: bool, progress: Progress) -> SyncSummary:
+        """Sync ``mailboxes``; report each to ``progress``; their documents and errors."""
+        ...
+
+
 class SyncEngine:
     def __init__(
         self,
         source: Source,
-        index: SQLiteIndex,
+        index: IndexWriter,
         *,
         max_concurrent_mailboxes: int = 4,
         attachments: AttachmentIndexer | None = None,
@@ -95,6 +149,7 @@ class SyncEngine:
         mailbox_filter: Callable[[str], bool] | None = None,
         collection_filter: Callable[[Collection], bool] | None = None,
         progress: Progress | None = None,
+        workers: MailboxWorkers | None = None,
     ) -> None:
         self.source = source
         self.index = index
@@ -104,6 +159,7 @@ class SyncEngine:
         self.mailbox_filter = mailbox_filter
         self.collection_filter = collection_filter
         self.progress = progress or Progress(enabled=False)
+        self.workers = workers
         self._summary = SyncSummary()
         self._lock = threading.Lock()
 
@@ -118,14 +174,26 @@ class SyncEngine:
         self._summary.mailboxes = len(mailboxes)
         self.progress.start(len(mailboxes))
         self._forget_vanished_mailboxes({m.address for m in mailboxes})
+        if self.workers is not None and len(mailboxes) > 1:
+            self._summary.add(self.workers.sync(mailboxes, full, self.progress))
+        else:
+            self._sync_in_threads(mailboxes, full)
+        self.progress.finish()
+        return self._summary
+
+    def _sync_in_threads(self, mailboxes: list[Mailbox], full: bool) -> None:
         workers = max(1, min(self.max_concurrent_mailboxes, len(mailboxes) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailbox") as pool:
             for future in [pool.submit(self._sync_mailbox, m, full) for m in mailboxes]:
                 future.result()
-        self.progress.finish()
-        return self._summary
 
     # -- one mailbox -------------------------------------------------------------
+
+    def sync_mailbox(self, mailbox: Mailbox, full: bool) -> SyncSummary:
+        """Sync one mailbox on its own; its documents and errors (what a worker process runs)."""
+        self._summary = SyncSummary(mailboxes=1)
+        self._sync_mailbox(mailbox, full)
+        return self._summary
 
     def _sync_mailbox(self, mailbox: Mailbox, full: bool) -> None:
         try:

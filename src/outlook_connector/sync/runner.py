@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 
 from outlook_connector.config import Config, ConfigError
 from outlook_connector.extraction import ExtractionLimits, Extractor
 from outlook_connector.sinks.sqlite import SQLiteIndex
-from outlook_connector.sources.base import CheckResult, GroupError, Source
+from outlook_connector.sources.base import CheckResult, Collection, GroupError, Source
 from outlook_connector.sources.factory import create_source
 from outlook_connector.sync.advanced_rules import AdvancedRules
 from outlook_connector.sync.attachments import AttachmentIndexer
-from outlook_connector.sync.engine import SyncEngine, SyncSummary
+from outlook_connector.sync.engine import DocumentFilter, SyncEngine, SyncSummary
+from outlook_connector.sync.processes import WorkerProcesses
 from outlook_connector.sync.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,27 @@ def extraction_limits(config: Config) -> ExtractionLimits:
         max_extracted_chars=config.max_extracted_chars,
         timeout_seconds=config.extraction_timeout,
     )
+
+
+def document_filter(config: Config) -> DocumentFilter:
+    """Whether the rules keep a document: the advanced rules, then the basic ones."""
+    rules, advanced = config.rules, config.advanced_rules
+    return lambda doc: advanced.document_selected(doc) and rules.includes(doc)
+
+
+def collection_filter(config: Config) -> Callable[[Collection], bool]:
+    advanced = config.advanced_rules
+    return lambda collection: advanced.object_type_selected(collection.object_type)
+
+
+def sync_processes(config: Config) -> int:
+    """How many worker processes sync mailboxes: ``sync_processes``, or one per core.
+
+    Never more than ``max_concurrent_mailboxes``: each process syncs at least one
+    mailbox at a time. 1 means mailboxes are synced in threads of this process.
+    """
+    wanted = config.sync_processes or os.cpu_count() or 1
+    return max(1, min(wanted, config.max_concurrent_mailboxes))
 
 
 def rules_fingerprint(config: Config) -> str:
@@ -87,7 +110,7 @@ def check_groups(source: Source, advanced: AdvancedRules) -> CheckResult:
 
 def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> SyncSummary:
     limits = extraction_limits(config)
-    rules, advanced = config.rules, config.advanced_rules
+    advanced = config.advanced_rules
     source = create_source(config)
     # One extraction process per mailbox worker, as far as the cores go.
     workers = max(1, min(config.max_concurrent_mailboxes, os.cpu_count() or 1))
@@ -109,15 +132,17 @@ def run_sync(config: Config, *, full: bool = False, progress: bool = False) -> S
                 # even where cursors exist, so enumerate everything once.
                 log.warning("the sync rules changed since the last sync: running a full sync")
                 full = True
+            processes = sync_processes(config)
             engine = SyncEngine(
                 source,
                 index,
                 max_concurrent_mailboxes=config.max_concurrent_mailboxes,
                 attachments=attachments,
-                include=lambda doc: advanced.document_selected(doc) and rules.includes(doc),
+                include=document_filter(config),
                 mailbox_filter=lambda address: advanced.mailbox_selected(address, members),
-                collection_filter=lambda c: advanced.object_type_selected(c.object_type),
+                collection_filter=collection_filter(config),
                 progress=Progress(enabled=progress),
+                workers=WorkerProcesses(config, index, processes) if processes > 1 else None,
             )
             summary = engine.run(full=full)
             if summary.ok:

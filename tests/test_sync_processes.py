@@ -1,0 +1,267 @@
+"""Mailboxes synced in worker processes give the index a sync in one process gives.
+
+``sync_processes`` hands mailboxes to worker processes that write through the
+main process's index. Whatever runs where, the index, the summary, the logs
+and the resumption after a failure must be those of a sync in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import ssl
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from outlook_connector.config import ConfigError, load_config
+from outlook_connector.sync.processes import thread_shares
+from outlook_connector.sync.rules import parse_rules
+from outlook_connector.sync.runner import sync_processes
+from tests.connector_run import cloud_config, export, server_config, sync_json
+from tests.emulators import running_emulator
+from tests.tenants import write_mail, write_many_mails, write_tenant
+
+USERS = [f"user{n}@contoso.example" for n in range(5)]
+
+
+@pytest.fixture(scope="module")
+def tenant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_tenant(tmp_path_factory.mktemp("tenant"), USERS)
+    for n, user in enumerate(USERS):
+        write_many_mails(root, user, "inbox", 30 + 10 * n)
+        write_many_mails(root, user, "sentitems", 5)
+        write_mail(root, user, "archive/old.eml", f"Archived {n}", f"archived words{n}")
+    return root
+
+
+def _by_process_count(
+    tenant: Path, tmp: Path, make_config: Any
+) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    """Full sync with 1, 2 and 3 processes: (summary, exported index) of each."""
+    results = {}
+    with running_emulator(tenant) as emulator:
+        for processes in (1, 2, 3):
+            config = make_config(
+                emulator, tmp / f"p{processes}", f"sync_processes = {processes}\npage_size = 7"
+            )
+            results[processes] = (sync_json(config), export(config))
+    return results
+
+
+def _cloud(emulator: dict[str, Any], folder: Path, extra: str) -> Path:
+    folder.mkdir()
+    return cloud_config(folder / "c.toml", emulator, folder / "i.db", extra)
+
+
+def _server(emulator: dict[str, Any], folder: Path, extra: str) -> Path:
+    folder.mkdir()
+    return server_config(folder / "c.toml", emulator, folder / "i.db", USERS, extra)
+
+
+@pytest.mark.parametrize("make_config", [_cloud, _server], ids=["graph", "ews"])
+def test_any_number_of_processes_gives_the_same_index_and_summary(
+    tenant: Path, tmp_path: Path, make_config: Any
+) -> None:
+    results = _by_process_count(tenant, tmp_path, make_config)
+    summary, documents = results[1]
+    assert summary["errors"] == []
+    assert summary["mailboxes"] == len(USERS)
+    assert len(documents) == sum(30 + 10 * n + 5 + 1 for n in range(len(USERS)))
+    for processes in (2, 3):
+        assert results[processes][0] == summary, f"summary with {processes} processes"
+        assert results[processes][1] == documents, f"index with {processes} processes"
+
+
+def test_changes_and_deletions_reach_the_index_through_the_workers(
+    tenant: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "tenant"
+    subprocess.run(["cp", "-r", str(tenant), str(root)], check=True)
+    with running_emulator(root) as emulator:
+        config = _cloud(emulator, tmp_path / "run", "sync_processes = 2")
+        assert sync_json(config)["errors"] == []
+        before = export(config)
+        mail = (root / "mailboxes" / USERS[0] / "inbox" / "m00000.eml").read_bytes()
+        control = _control(emulator)
+        control.delete(f"/_emulator/mailboxes/{USERS[1]}/inbox/m00003.eml").raise_for_status()
+        new = mail.replace(b"Order 0 status", b"Brand new").replace(b"<", b"<new", 1)
+        control.put(f"/_emulator/mailboxes/{USERS[3]}/inbox/new.eml", content=new)
+        summary = sync_json(config)
+        after = export(config)
+    assert summary["errors"] == []
+    assert summary["deleted"] == 1
+    assert summary["indexed"] == 1
+    assert len(after) == len(before)
+    assert any(doc["title"] == "Brand new" for doc in after.values())
+
+
+def _control(emulator: dict[str, Any]) -> httpx.Client:
+    tls = ssl.create_default_context(cafile=emulator["ca_cert"])
+    return httpx.Client(base_url=emulator["login_url"], verify=tls)
+
+
+def _document_count(index: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The sync worker processes the process ``pid`` started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == pid and b"outlook_connector.sync.worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
+def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
+    tenant: Path, tmp_path: Path
+) -> None:
+    faults = json.dumps({"slow": 0.3, "slow_seconds": 0.2})
+    with running_emulator(tenant, "--faults", faults, "--seed", "3") as emulator:
+        index = tmp_path / "i.db"
+        config = cloud_config(
+            tmp_path / "c.toml",
+            emulator,
+            index,
+            "sync_processes = 2\nmax_concurrent_mailboxes = 2\npage_size = 5",
+        )
+        sync = subprocess.Popen(
+            [sys.executable, "-m", "outlook_connector.cli", "sync", "--config", str(config),
+             "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while _document_count(index) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        workers = _workers_of(sync.pid)
+        assert len(workers) == 2, "two worker processes sync the mailboxes"
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = sync.communicate(timeout=300)
+        assert sync.returncode == 1, err
+        summary = json.loads(out)
+        failed = summary["errors"]
+        assert len(failed) == 1, failed
+        assert "stopped unexpectedly" in failed[0]["error"]
+        assert failed[0]["mailbox"] in USERS
+        assert f"{failed[0]['mailbox']}: its sync worker process stopped unexpectedly" in err
+
+        again = sync_json(config)
+        assert again["errors"] == []
+        reference = cloud_config(
+            tmp_path / "r.toml", emulator, tmp_path / "r.db", "sync_processes = 1"
+        )
+        assert sync_json(reference)["errors"] == []
+        assert export(config) == export(reference)
+
+
+def test_worker_log_records_reach_the_main_process_log(tmp_path: Path) -> None:
+    root = write_tenant(tmp_path / "tenant", USERS[:2])
+    for user in USERS[:2]:
+        write_many_mails(root, user, "inbox", 3)
+    with running_emulator(root) as emulator:
+        config = cloud_config(
+            tmp_path / "c.toml",
+            emulator,
+            tmp_path / "i.db",
+            # The rule names a folder no mailbox has: each mailbox logs it.
+            'sync_processes = 2\n[advanced_rules]\nfolders = ["inbox", "Nowhere"]',
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "outlook_connector.cli", "-v", "sync", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 0, result.stderr
+    logged = [line for line in result.stderr.splitlines() if "'nowhere'" in line]
+    assert sorted(logged) == [
+        f"INFO outlook_connector.sources.graph.collections: {user} has no mail folder 'nowhere';"
+        " other mailboxes may have it"
+        for user in USERS[:2]
+    ], result.stderr
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, line: str) -> Any:
+    path = tmp_path / "c.toml"
+    path.write_text(f'tenant_id = "t"\nclient_id = "c"\nclient_secret = "s"\n{line}\n')
+    return load_config(path, environ={})
+
+
+def test_sync_processes_defaults_to_one_per_core_within_the_mailbox_limit(tmp_path: Path) -> None:
+    assert _config(tmp_path, "").sync_processes is None
+    assert _config(tmp_path, 'sync_processes = "auto"').sync_processes is None
+    auto = sync_processes(_config(tmp_path, "max_concurrent_mailboxes = 64"))
+    assert auto == (os.cpu_count() or 1)
+    assert sync_processes(_config(tmp_path, "sync_processes = 3")) == 3
+    # each process syncs at least one mailbox at a time
+    both = "sync_processes = 8\nmax_concurrent_mailboxes = 2"
+    assert sync_processes(_config(tmp_path, both)) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("sync_processes = 0", "sync_processes: must be between 1 and 64, got 0"),
+        ('sync_processes = "many"', "sync_processes: must be \"auto\" or a number, got 'many'"),
+        ("sync_processes = 2.5", "sync_processes: must be a number, got 2.5"),
+    ],
+)
+def test_a_wrong_sync_processes_is_named(tmp_path: Path, line: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _config(tmp_path, line)
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+def test_mailbox_threads_are_spread_over_the_processes() -> None:
+    assert thread_shares(4, 2) == [2, 2]
+    assert thread_shares(5, 2) == [3, 2]
+    assert thread_shares(2, 8) == [1, 1]
+    assert sum(thread_shares(7, 3)) == 7
+
+
+def test_rules_reach_a_worker_process_intact() -> None:
+    rules = parse_rules(
+        [
+            {"field": "size", "rule": ">", "value": 1000, "policy": "exclude"},
+            {"field": "has_attachments", "rule": "equals", "value": True, "policy": "exclude"},
+            {"field": "received_at", "rule": "<", "value": "now-30d", "policy": "exclude"},
+            {"field": "title", "rule": "regex", "value": "^Re:", "policy": "exclude"},
+        ]
+    )
+    copy = pickle.loads(pickle.dumps(rules))
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    documents = [
+        {"size": 2000, "received_at": now},
+        {"size": 10, "has_attachments": True, "received_at": now},
+        {"size": 10, "received_at": "2001-01-01T00:00:00Z"},
+        {"size": 10, "received_at": now, "title": "Re: lunch"},
+        {"size": 10, "received_at": now, "title": "lunch", "has_attachments": False},
+    ]
+    assert [copy.includes(d) for d in documents] == [rules.includes(d) for d in documents]
+    assert [copy.includes(d) for d in documents] == [False, False, False, False, True]
