@@ -270,6 +270,9 @@ class Run:
     stdout: str
     stderr: str
     vm_hwm_kb: int  # the connector process itself, polled from /proc
+    # The largest sum of VmRSS over the connector and all its descendants (sync
+    # workers, extraction workers) seen at one poll: the whole sync's memory.
+    tree_rss_peak_kb: int
     children_vm_hwm_kb: int  # the largest VmHWM seen among its child processes (extraction workers)
     # wait4's ru_maxrss; includes the forked copy of this process before exec, so it is
     # at least this benchmark's own size: not a measure of the connector.
@@ -291,11 +294,12 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        hwm = children_hwm = 0
+        hwm = children_hwm = tree_peak = 0
         while True:
             hwm = max(hwm, _vm_hwm_kb(proc.pid))
             for child in _children(proc.pid):
                 children_hwm = max(children_hwm, _vm_hwm_kb(child))
+            tree_peak = max(tree_peak, sum(_vm_rss_kb(p) for p in _tree(proc.pid)))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -311,6 +315,7 @@ def connector(*args: str, poll: float = 0.05, profile: Path | None = None) -> Ru
             stdout=out.read(),
             stderr=err.read(),
             vm_hwm_kb=hwm,
+            tree_rss_peak_kb=tree_peak,
             children_vm_hwm_kb=children_hwm,
             maxrss_kb=int(usage.ru_maxrss),
             cpu_seconds=usage.ru_utime + usage.ru_stime,
@@ -332,6 +337,26 @@ def _children(pid: int) -> list[int]:
     except OSError:
         pass
     return found
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(_children(current))
+    return found
+
+
+def _vm_rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _vm_hwm_kb(pid: int) -> int:
