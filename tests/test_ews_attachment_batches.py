@@ -251,9 +251,14 @@ def test_requests_hold_at_most_the_count_and_the_bytes_allowed() -> None:
     assert request_groups([], 16, 1000) == []
 
 
-def test_the_bounds_of_an_exchange_request() -> None:
-    assert 10 <= BATCH_MAX_ATTACHMENTS <= 20
-    assert BATCH_MAX_BYTES >= 1024 * 1024
+def test_a_request_holds_no_more_than_the_largest_attachment_fetched_alone() -> None:
+    # A reply is held whole while it is parsed: by default a request of several
+    # attachments needs no more memory than the largest one downloaded alone.
+    assert ExtractionLimits().max_attachment_size >= BATCH_MAX_BYTES
+    assert request_groups([BATCH_MAX_BYTES // 2] * 3, BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES) == [
+        [0, 1],
+        [2],
+    ]
 
 
 class FakeServer:
