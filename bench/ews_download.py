@@ -14,13 +14,18 @@ next sync state; it maps nothing and stores nothing:
   per 100 created or changed ids with the source's own AdditionalProperties
   (``item_fields`` and ``folder_fields`` are imported from the source and
   serialised by exchangelib, as the source does, so they cannot drift);
-- GetAttachment, one attachment a request, for each attachment the connector
-  downloads: of mails, events and tasks, selected by the advanced rules and
-  not skipped by the extraction policy (``skip_reason``) for its name, type
-  and size. An attached item is asked for with its MIME content and text body.
+- GetAttachment for the attachments the connector downloads: of mails, events
+  and tasks, selected by the advanced rules and not skipped by the extraction
+  policy (``skip_reason``) for its name, type and size. Those of one page are
+  asked for several to a request, grouped as the connector groups them: files
+  apart from attached items (an attached item is asked for with its MIME
+  content and text body), at most ``BATCH_MAX_ATTACHMENTS`` ids and
+  ``BATCH_MAX_BYTES`` of declared size a request, an attachment of unknown or
+  larger size alone (the bounds and ``request_groups`` are imported from the
+  connector, so they cannot drift).
 
 Concurrency is the connector's: ``max_concurrent_mailboxes`` mailboxes at once
-(one thread each); attachments of a page are fetched by one pool of
+(one thread each); the GetAttachment requests of a page are sent by one pool of
 4 × ``max_concurrent_mailboxes`` threads shared by all mailboxes while the
 mailbox thread reads the next page (the sync engine reads one page ahead); and
 at most ``max_concurrent_mailboxes`` HTTP connections in all, the size of the
@@ -65,9 +70,11 @@ from outlook_connector.config import load_config
 from outlook_connector.documents import DEFAULT_MAIL_FOLDERS
 from outlook_connector.extraction import ExtractionLimits, skip_reason
 from outlook_connector.sources.ews import folders
+from outlook_connector.sources.ews.attachments import BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES
 from outlook_connector.sources.ews.fields import item_fields
 from outlook_connector.sources.ews.settings import EwsSettings
 from outlook_connector.sources.ews.source import _DISTINGUISHED
+from outlook_connector.sync.attachments import request_groups
 from outlook_connector.sync.runner import extraction_limits
 
 M = "{http://schemas.microsoft.com/exchange/services/2006/messages}"
@@ -271,7 +278,8 @@ class Downloader:
                 # next page is read: wait for the previous page's attachments only now.
                 for future in pending:
                     future.result()
-                pending = [attachments.submit(self.get_attachment, address, a) for a in found]
+                pending = [attachments.submit(self.get_attachments, address, request)
+                           for request in self.requests(found)]
         for future in pending:
             future.result()
 
@@ -400,16 +408,36 @@ class Downloader:
         return skip_reason(attachment.name, attachment.content_type, attachment.size,
                            self.limits) is None
 
-    def get_attachment(self, address: str, attachment: Attachment) -> None:
+    @staticmethod
+    def requests(found: list[Attachment]) -> list[list[Attachment]]:
+        """A page's attachments grouped into GetAttachment requests, as the connector does."""
+        alike: dict[bool, list[int]] = {}
+        for position, attachment in enumerate(found):
+            alike.setdefault(attachment.is_item, []).append(position)
+        requests: list[list[int]] = []
+        for group in alike.values():
+            sizes = [found[position].size for position in group]
+            for request in request_groups(sizes, BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES):
+                requests.append([group[i] for i in request])
+        return [[found[position] for position in request] for request in sorted(requests)]
+
+    def get_attachments(self, address: str, attachments: list[Attachment]) -> None:
+        """One GetAttachment for attachments of one kind (files, or attached items)."""
         shape = ("<m:AttachmentShape><t:IncludeMimeContent>true</t:IncludeMimeContent>"
-                 "<t:BodyType>Text</t:BodyType></m:AttachmentShape>" if attachment.is_item else "")
+                 "<t:BodyType>Text</t:BodyType></m:AttachmentShape>"
+                 if attachments[0].is_item else "")
+        ids = "".join(f"<t:AttachmentId Id={quoteattr(a.id)}/>" for a in attachments)
         answers = self.call("GetAttachment", address,
-                            f"<m:GetAttachment>{shape}<m:AttachmentIds><t:AttachmentId "
-                            f"Id={quoteattr(attachment.id)}/></m:AttachmentIds></m:GetAttachment>")
-        if not self.ok(answers[0]):
-            raise EwsError(answers[0].findtext(f"{M}ResponseCode") or "?", "GetAttachment")
+                            f"<m:GetAttachment>{shape}<m:AttachmentIds>{ids}</m:AttachmentIds>"
+                            "</m:GetAttachment>")
+        if len(answers) != len(attachments):
+            raise EwsError("WrongAnswerCount", f"GetAttachment: {len(answers)} answers for "
+                           f"{len(attachments)} ids")
+        for answer in answers:
+            if not self.ok(answer):
+                raise EwsError(answer.findtext(f"{M}ResponseCode") or "?", "GetAttachment")
         with self.tally.lock:
-            self.tally.attachments += 1
+            self.tally.attachments += len(attachments)
 
 
 def from_config(path: Path, **kwargs: Any) -> Downloader:

@@ -8,7 +8,7 @@ commit both in one transaction and resume from there after a crash.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -34,6 +34,26 @@ class Collection:
     remote_id: str | None = None  # the server's id of the folder/calendar/list
 
 
+@dataclass(frozen=True)
+class BatchFetch:
+    """How a source downloads an attachment together with others, in one request.
+
+    Attachments whose ``key`` is equal (same mailbox, same kind of request) may
+    be fetched by one call of ``fetch`` with their ``id``s, at most
+    ``max_count`` at a time and at most ``max_bytes`` of declared size in all;
+    one whose size is unknown or over ``max_bytes`` is fetched alone.
+    ``fetch`` answers one entry per id, in order: the content, or the
+    exception that cost that attachment its content. It raises only when the
+    whole request failed.
+    """
+
+    key: Hashable
+    id: str  # the source's own id of the attachment, as ``fetch`` takes it
+    fetch: Callable[[Sequence[str]], Sequence[bytes | Exception]] = field(repr=False, compare=False)
+    max_count: int = 1
+    max_bytes: int = 0
+
+
 @dataclass
 class AttachmentRef:
     """An attachment's metadata, and how to download its content if the engine wants it.
@@ -53,6 +73,8 @@ class AttachmentRef:
     is_inline: bool
     last_modified: datetime | None
     fetch: Callable[[], bytes] = field(repr=False, compare=False)
+    # Set by sources that can download several attachments in one request.
+    batch: BatchFetch | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

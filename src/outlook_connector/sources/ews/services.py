@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from exchangelib import errors as ews_errors
 from exchangelib.errors import MalformedResponseError
 from exchangelib.ewsdatetime import UTC, EWSDateTime
 from exchangelib.fields import DateOrDateTimeField, DateTimeField, FieldPath
@@ -342,8 +343,49 @@ def item_from_xml(model: Any, elem: Any, account: Any) -> Any:
     return item
 
 
+# Errors of one answer that are the whole request's: ``EwsConnection.call`` waits
+# them out and sends the request again.
+_WHOLE_REQUEST_ERRORS: tuple[type[Exception], ...] = (
+    ews_errors.ErrorServerBusy,
+    ews_errors.ErrorTimeoutExpired,
+    ews_errors.ErrorInternalServerTransientError,
+    ews_errors.ErrorTooManyObjectsOpened,
+    ews_errors.ErrorExceededConnectionCount,
+)
+
+
 class ChunkedGetAttachment(SingleRequest, ChunkedRead, GetAttachment):
-    """GetAttachment: an attachment's base64 content is read in chunks too."""
+    """GetAttachment for several ids at once: one answer per id, in order.
+
+    The server answers one GetAttachmentResponseMessage per AttachmentId, in
+    the order asked, each with its own ResponseClass ("GetAttachment
+    operation"). exchangelib returns only some error codes in place and raises
+    the others, which would cost the whole request for one unreadable id, and
+    yields nothing for a message without an attachment, which would shift the
+    answers after it. Here each message yields exactly one answer: the
+    attachment, or the exception that is its id's error. The base64 content is
+    read in chunks too.
+    """
+
+    def _get_elements_in_response(self, response: Any) -> Iterator[Any]:
+        for message in response:
+            yield self._answer(message)
+
+    def _answer(self, message: Any) -> Any:
+        try:
+            container = self._get_element_container(
+                message=message, name=self.element_container_name
+            )
+        except _WHOLE_REQUEST_ERRORS:
+            raise
+        except ews_errors.EWSError as exc:
+            return exc
+        if isinstance(container, Exception):
+            return container
+        found = [] if isinstance(container, bool) else list(container)
+        if not found:
+            return MalformedResponseError("the answer for this attachment holds no attachment")
+        return found[0]
 
 
 @dataclass
