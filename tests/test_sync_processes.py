@@ -11,8 +11,8 @@ import json
 import os
 import pickle
 import signal
-import ssl
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
