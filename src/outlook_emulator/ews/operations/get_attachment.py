@@ -2,8 +2,10 @@
 
 Implements ``getattachment-operation.md``: a file attachment comes back as
 ``FileAttachment`` with base64 ``Content``; an item attachment as
-``ItemAttachment`` holding the attached item (``itemattachment.md``). One
-response message per requested id; unknown ids get ``ErrorItemNotFound``.
+``ItemAttachment`` holding the attached item (``itemattachment.md``), with
+its MIME content when AttachmentShape's IncludeMimeContent asks for it. One
+response message per requested id, in the order asked; unknown ids get
+``ErrorItemNotFound`` for that id only.
 """
 
 from __future__ import annotations
@@ -41,11 +43,20 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
 
 
 def _attached_item_shape(el: etree._Element | None) -> Shape:
-    """An attached item is returned with all its properties unless a shape says otherwise."""
+    """An attached item is returned with all its properties unless a shape says otherwise.
+
+    AttachmentShape (``attachmentshape.md``) has no BaseShape; its
+    IncludeMimeContent and BodyType apply to the attached item.
+    """
     shape = parse_shape(el) if el is not None and el.find(T + "BaseShape") is not None else Shape()
     if el is None or el.find(T + "BaseShape") is None:
         shape.base = "AllProperties"
-    body_type = el.find(T + "BodyType") if el is not None else None
+    if el is None:
+        return shape
+    body_type = el.find(T + "BodyType")
     if body_type is not None and body_type.text:
         shape.body_type = body_type.text
+    include_mime = el.find(T + "IncludeMimeContent")
+    if include_mime is not None:
+        shape.include_mime = (include_mime.text or "").strip() in ("true", "1")
     return shape
