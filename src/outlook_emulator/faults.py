@@ -134,13 +134,18 @@ class FaultInjector:
             return call_next(request)
         key = _mailbox_key(request, protocol)
         cost = _batch_size(request) if protocol == "graph" else 1
-        if protocol == "ews" and _ews_signed_in(request):
+        counted = protocol == "ews" and _ews_signed_in(request)
+        if counted:
             self._count_operation(request)
         refusal = self._admit(protocol, key, cost, request.path)
         if refusal is not None:
             return refusal
         try:
-            return self._maybe_fault(request, protocol, call_next)
+            response = self._maybe_fault(request, protocol, call_next)
+            if protocol == "ews" and not counted and _ntlm_completed(request, response):
+                # The handshake's last leg carries the request, and Exchange runs it.
+                self._count_operation(request)
+            return response
         finally:
             with self._lock:
                 self._in_flight[key] -= 1
@@ -342,6 +347,16 @@ def _ews_signed_in(request: Request) -> bool:
     if header.startswith("basic "):
         return True
     return not header and ews_auth.connection_user(request.connection) is not None
+
+
+def _ntlm_completed(request: Request, response: Response) -> bool:
+    """Whether this request was the NTLM handshake's last leg and it signed the connection in."""
+    header = (request.header("authorization") or "").strip().lower()
+    return (
+        header.startswith("ntlm ")
+        and response.status != 401
+        and ews_auth.connection_user(request.connection) is not None
+    )
 
 
 def _ews_request(body: bytes) -> tuple[str | None, list[str], list[str]]:
