@@ -202,6 +202,11 @@ class SyncEngine:
             self._fail(mailbox.address, None, str(exc))
             self.progress.mailbox_done(mailbox.address, ok=False)
             return
+        except SourceError as exc:  # explained by the source; no traceback needed
+            log.error("listing the folders of %s failed: %s", mailbox.address, exc)
+            self._fail(mailbox.address, None, _describe(exc))
+            self.progress.mailbox_done(mailbox.address, ok=False)
+            return
         except Exception as exc:  # a broken mailbox must not stop the others
             log.exception("listing the folders of %s failed", mailbox.address)
             self._fail(mailbox.address, None, _describe(exc))

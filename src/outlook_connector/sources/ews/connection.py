@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import socket
 import ssl
 import threading
@@ -74,6 +75,18 @@ def _unreachable(exc: BaseException) -> bool:
         if "Connection refused" in text or "Name or service not known" in text:
             return True
     return False
+
+
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d[^'\")]*)")
+
+
+def _proxy_refusal(exc: BaseException) -> str | None:
+    """The proxy's answer when it refused to open the tunnel (403, 407: no retry helps)."""
+    for seen in _chain(exc):
+        found = _TUNNEL_REFUSED.search(str(seen))
+        if found:
+            return found.group(1).strip()
+    return None
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -245,6 +258,12 @@ class EwsConnection:
                 if not self._reached and _unreachable(again.cause):
                     raise SourceError(
                         f"cannot talk to Exchange at {self.endpoint}: {again.cause}"
+                    ) from None
+                refusal = _proxy_refusal(again.cause)
+                if refusal is not None:
+                    raise SourceError(
+                        f"the proxy refused the connection to Exchange at {self.endpoint}"
+                        f" ({refusal}); check HTTPS_PROXY and NO_PROXY"
                     ) from None
                 wait = budget.next_wait(again.wait)
                 if wait is None:
