@@ -11,17 +11,14 @@ parsers they imported stay loaded.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import queue
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import weakref
-from multiprocessing.connection import Connection
 
+from outlook_connector.child_process import start_child
 from outlook_connector.extraction.detect import HEAD_SIZE, detect_format
 from outlook_connector.extraction.formats import default_registry
 from outlook_connector.extraction.model import DEFAULT_LIMITS, ExtractionLimits, ExtractionResult
@@ -34,28 +31,10 @@ _WORKER_CODE = "from outlook_connector.extraction.worker import serve; serve()"
 
 
 class _Worker:
-    """One child process and the parent's end of the socket to it.
-
-    A plain interpreter started with subprocess, not a multiprocessing child:
-    multiprocessing would re-run the caller's main script in every worker.
-    """
+    """One child process (``start_child``) and the parent's end of the socket to it."""
 
     def __init__(self, setup: bytes) -> None:
-        parent_end, child_end = socket.socketpair()
-        env = dict(os.environ)
-        # The worker imports registered handlers by name, so it needs the caller's import path.
-        env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
-        with child_end:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child_end.fileno())],
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,  # a terminal's Ctrl-C goes to the parent alone
-            )
-        self.conn = Connection(parent_end.detach())
+        self.process, self.conn = start_child(_WORKER_CODE)
         self.conn.send_bytes(setup)
         self.ready = False
 

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
+from outlook_connector.child_process import start_child
 from outlook_connector.config import Config
 from outlook_connector.sinks.sqlite import SQLiteIndex
 from outlook_connector.sources.base import Mailbox
@@ -186,24 +184,11 @@ class _Run:
 
 
 class _WorkerProcess:
-    """One worker: a plain interpreter, not a multiprocessing child (that would re-run
-    the caller's main script), and this process's end of the socket to it."""
+    """One worker (``start_child``) and this process's end of the socket to it."""
 
     def __init__(self, setup: WorkerSetup) -> None:
-        parent_end, child_end = socket.socketpair()
-        env = dict(os.environ)
-        # The worker imports the connector by name, so it needs this process's import path.
-        env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
-        with child_end:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child_end.fileno())],
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # stdout is the command's (``--json``)
-                env=env,
-                start_new_session=True,  # a terminal's Ctrl-C reaches the parent, which stops it
-            )
-        self.conn = Connection(parent_end.detach())
+        # stderr is inherited: an interpreter that dies says why where the sync's log goes.
+        self.process, self.conn = start_child(_WORKER_CODE, stderr=None)
         self._send_lock = threading.Lock()
         self.conn.send(setup)
 
