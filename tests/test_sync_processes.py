@@ -177,6 +177,46 @@ def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
         assert export(config) == export(reference)
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
+def test_ctrl_c_stops_the_workers_and_the_next_sync_completes(
+    tenant: Path, tmp_path: Path
+) -> None:
+    faults = json.dumps({"slow": 0.3, "slow_seconds": 0.2})
+    with running_emulator(tenant, "--faults", faults, "--seed", "5") as emulator:
+        index = tmp_path / "i.db"
+        config = cloud_config(tmp_path / "c.toml", emulator, index, "sync_processes = 2")
+        sync = subprocess.Popen(
+            [sys.executable, "-m", "outlook_connector.cli", "sync", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while _document_count(index) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        workers = _workers_of(sync.pid)
+        assert len(workers) == 2
+        sync.send_signal(signal.SIGINT)
+        _, err = sync.communicate(timeout=60)
+        assert sync.returncode == 130, err
+        assert "interrupted; the next sync resumes from the last committed page" in err
+        for pid in workers:  # the workers are gone with it
+            assert not Path(f"/proc/{pid}").exists() or b"zombie" in _state(pid)
+        assert sync_json(config)["errors"] == []
+        reference = cloud_config(
+            tmp_path / "r.toml", emulator, tmp_path / "r.db", "sync_processes = 1"
+        )
+        assert sync_json(reference)["errors"] == []
+        assert export(config) == export(reference)
+
+
+def _state(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/status").read_bytes().lower()
+    except OSError:
+        return b"zombie"
+
+
 def test_worker_log_records_reach_the_main_process_log(tmp_path: Path) -> None:
     root = write_tenant(tmp_path / "tenant", USERS[:2])
     for user in USERS[:2]:

@@ -90,6 +90,14 @@ class WorkerProcesses:
                 server.start()
             for server in servers:
                 server.join()
+        except BaseException:
+            # Interrupted (Ctrl-C): what was committed stays; the workers stop now,
+            # and their servers end before the index is closed under them.
+            for worker in workers:
+                worker.process.kill()
+            for server in servers:
+                server.join(_EXIT_SECONDS)
+            raise
         finally:
             for worker in workers:
                 worker.stop()
@@ -125,12 +133,17 @@ class _Run:
                 kind, name, args = worker.conn.recv()
             except (EOFError, OSError):
                 break
-            if kind == "tell":
-                tells[name](*args)
-            elif name == "next_mailbox":
-                worker.reply(("ok", self._next_mailbox(in_flight)))
-            else:
-                worker.reply(self._index_call(name, args))
+            try:
+                if kind == "tell":
+                    tells[name](*args)
+                elif name == "next_mailbox":
+                    worker.reply(("ok", self._next_mailbox(in_flight)))
+                else:
+                    worker.reply(self._index_call(name, args))
+            except Exception as exc:  # a worker waiting for an answer must get one
+                log.exception("a message %r from a sync worker could not be handled", name)
+                if kind == "call":
+                    worker.reply(("error", f"the sync's main process failed on {name}: {exc}"))
         self._worker_gone(worker, in_flight)
 
     def _index_call(self, name: str, args: tuple[Any, ...]) -> tuple[str, Any]:
