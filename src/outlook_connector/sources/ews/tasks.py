@@ -57,6 +57,7 @@ def read_task(elem: Any) -> TaskFacts:
 
 def _day(elem: Any, name: str) -> dt.date | None:
     """The day a task date stands for: the nearest midnight (see ``services.nearest_day``)."""
+    # Imported here: ``services`` imports the readers.
     from outlook_connector.sources.ews.services import nearest_day
 
     value = x.text(elem, name)
