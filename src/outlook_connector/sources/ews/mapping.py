@@ -1,4 +1,8 @@
-"""exchangelib items → index documents, through the shared builders in ``documents``.
+"""EWS items → index documents, through the shared builders in ``documents``.
+
+Each kind's document is built from its facts (``MessageFacts``,
+``ContactFacts``, ``EventFacts``...), read straight from GetItem's XML or
+taken here from an exchangelib item read the general way.
 
 Pure functions: no network, no clock, no machine time zone. Every instant is
 converted to UTC from the offset the server sent; all-day events and task
@@ -15,7 +19,11 @@ from typing import Any
 
 from outlook_connector import documents
 from outlook_connector.documents import Document
+from outlook_connector.sources.ews.contacts import ContactFacts, DistributionListFacts
+from outlook_connector.sources.ews.events import EventFacts
 from outlook_connector.sources.ews.messages import AttachmentFacts, MessageFacts
+from outlook_connector.sources.ews.recurrence import Pattern, pattern_words, series_words
+from outlook_connector.sources.ews.tasks import TaskFacts
 
 # EWS CalendarItemType → the meeting_type values both sources write.
 MEETING_TYPES: dict[str, str] = {
@@ -24,20 +32,6 @@ MEETING_TYPES: dict[str, str] = {
     "Exception": "occurrence exception",
     "Occurrence": "occurrence",
 }
-
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# EWS's DaysOfWeek values Day, Weekday and WeekendDay, as the days Graph lists for them.
-_DAY_GROUPS: dict[int, tuple[str, ...]] = {
-    8: _WEEKDAYS,
-    9: _WEEKDAYS[:5],
-    10: _WEEKDAYS[5:],
-}
-_ADVERBS = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
-_WEEK_INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "last"}
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 class UnmappableItem(Exception):
@@ -94,12 +88,13 @@ def _plain_datetime(value: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(value.timestamp(), tz=dt.UTC)
 
 
-def all_day_bound(value: Any, zone: Any) -> dt.datetime | None:
+def all_day_bound(value: Any, zone: str | None) -> dt.datetime | None:
     """Midnight UTC of the calendar day an all-day bound falls on in the event's zone.
 
     EWS sends an all-day event's start and end as the instants of midnight in
     the zone it was created in; the day is what users mean, so the document
-    keeps the day and drops the zone. Without a zone the UTC day is taken.
+    keeps the day and drops the zone (``zone``: its IANA name). Without a zone
+    the UTC day is taken.
     """
     if value is None:
         return None
@@ -115,11 +110,13 @@ def all_day_bound(value: Any, zone: Any) -> dt.datetime | None:
     return utc(value)
 
 
-def _zoneinfo(zone: Any) -> dt.tzinfo | None:
-    """The standard library zone of an exchangelib EWSTimeZone, if it has one."""
-    if zone is None:
-        return None
-    key = getattr(zone, "key", None)
+def _zone_key(zone: Any) -> str | None:
+    """The IANA name of an exchangelib EWSTimeZone, if it has one."""
+    return getattr(zone, "key", None) or None if zone is not None else None
+
+
+def _zoneinfo(key: str | None) -> dt.tzinfo | None:
+    """The standard library zone of an IANA name."""
     if not key:
         return None
     try:
@@ -135,10 +132,6 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _attachment_names(item: Any) -> list[str]:
-    return [a.name for a in getattr(item, "attachments", None) or () if getattr(a, "name", None)]
 
 
 def _lower_camel(value: str | None) -> str | None:
@@ -175,15 +168,22 @@ def message_facts(item: Any) -> MessageFacts:
 
 
 def attachment_facts(attachments: Iterable[Any] | None) -> tuple[AttachmentFacts, ...]:
-    """exchangelib FileAttachment/ItemAttachment objects as ``AttachmentFacts``."""
+    """exchangelib FileAttachment/ItemAttachment objects (or facts already read) as
+    ``AttachmentFacts``; those without an id cannot be fetched and are left out."""
+    return tuple(a for a in _all_attachment_facts(attachments) if a.id)
+
+
+def _all_attachment_facts(attachments: Iterable[Any] | None) -> tuple[AttachmentFacts, ...]:
+    """Every attachment, those without an id too (their names are in the document)."""
     found = []
     for attachment in attachments or ():
-        attachment_id = getattr(getattr(attachment, "attachment_id", None), "id", None)
-        if not attachment_id:
+        if isinstance(attachment, AttachmentFacts):
+            found.append(attachment)
             continue
+        attachment_id = getattr(getattr(attachment, "attachment_id", None), "id", None)
         found.append(
             AttachmentFacts(
-                id=attachment_id,
+                id=attachment_id or "",
                 name=attachment.name or "",
                 content_type=getattr(attachment, "content_type", None),
                 size=getattr(attachment, "size", None),
@@ -225,155 +225,206 @@ def mail_document(item: Any, *, mailbox: str, object_type: str, folder: str | No
 
 
 def contact_document(item: Any, *, mailbox: str) -> Document:
+    """A contact's document, from its ``ContactFacts`` or from an exchangelib Contact."""
+    facts = item if isinstance(item, ContactFacts) else contact_facts(item)
     return documents.contact_document(
-        id=item.id,
+        id=facts.id,
         mailbox=mailbox,
-        name=_contact_name(item),
+        name=_contact_name(facts),
+        last_modified=facts.last_modified,
+        email_addresses=list(facts.email_addresses),
+        contact_numbers=[n for n in facts.phone_numbers if n],
+        company_name=facts.company_name,
+        birthday=facts.birthday,
+        job_title=facts.job_title,
+        department=facts.department,
+        notes=_body_text(facts.body, facts.body_is_html),
+        categories=list(facts.categories),
+    )
+
+
+def contact_facts(item: Any) -> ContactFacts:
+    """The facts of an exchangelib Contact."""
+    body = getattr(item, "body", None)
+    return ContactFacts(
+        id=item.id,
+        subject=getattr(item, "subject", None),
         last_modified=utc(item.last_modified_time),
-        email_addresses=[getattr(e, "email", None) for e in item.email_addresses or ()],
-        contact_numbers=[
-            n.phone_number for n in item.phone_numbers or () if getattr(n, "phone_number", None)
-        ],
+        display_name=getattr(item, "display_name", None),
+        given_name=getattr(item, "given_name", None),
+        surname=getattr(item, "surname", None),
+        email_addresses=tuple(getattr(e, "email", None) for e in item.email_addresses or ()),
+        phone_numbers=tuple(getattr(n, "phone_number", None) for n in item.phone_numbers or ()),
         company_name=item.company_name,
         birthday=item.birthday,
         job_title=item.job_title,
         department=item.department,
-        notes=body_text(item),
-        categories=list(item.categories or ()),
+        body=str(body) if body else None,
+        body_is_html=type(body).__name__ == "HTMLBody",
+        categories=tuple(item.categories or ()),
     )
 
 
-def _contact_name(item: Any) -> str | None:
-    name = _text(getattr(item, "display_name", None))
+def _body_text(body: str | None, is_html: bool) -> str | None:
+    """What ``body_text`` gives for the body's text and type."""
+    if not body:
+        return None
+    return _html_text(body) if is_html else body.strip() or None
+
+
+def _contact_name(facts: ContactFacts) -> str | None:
+    name = _text(facts.display_name)
     if name:
         return name
-    parts = (getattr(item, "given_name", None), getattr(item, "surname", None))
-    return _text(" ".join(p for p in parts if p)) or _text(getattr(item, "subject", None))
+    parts = (facts.given_name, facts.surname)
+    return _text(" ".join(p for p in parts if p)) or _text(facts.subject)
 
 
 def distribution_list_document(item: Any, *, mailbox: str) -> Document:
+    """A distribution list's document, from its facts or from an exchangelib DistributionList."""
+    facts = item if isinstance(item, DistributionListFacts) else distribution_list_facts(item)
     return documents.distribution_list_document(
-        id=item.id,
+        id=facts.id,
         mailbox=mailbox,
-        name=_text(item.display_name) or _text(getattr(item, "subject", None)),
+        name=_text(facts.display_name) or _text(facts.subject),
+        last_modified=facts.last_modified,
+        email_addresses=list(facts.members),
+    )
+
+
+def distribution_list_facts(item: Any) -> DistributionListFacts:
+    return DistributionListFacts(
+        id=item.id,
+        subject=getattr(item, "subject", None),
+        display_name=item.display_name,
         last_modified=utc(item.last_modified_time),
-        email_addresses=addresses_of(item.members),
+        members=tuple(addresses_of(item.members)),
     )
 
 
 def event_document(item: Any, *, mailbox: str, calendar: str | None) -> Document:
-    all_day = bool(item.is_all_day)
+    """An event's document, from its ``EventFacts`` or from an exchangelib CalendarItem."""
+    facts = item if isinstance(item, EventFacts) else event_facts(item)
+    all_day = facts.is_all_day
     if all_day:
-        start = all_day_bound(item.start, getattr(item, "_start_timezone", None))
-        end = all_day_bound(item.end, getattr(item, "_end_timezone", None))
+        start = all_day_bound(facts.start, facts.start_zone)
+        end = all_day_bound(facts.end, facts.end_zone)
     else:
-        start, end = utc(item.start), utc(item.end)
-    attendees = [
-        *addresses_of(item.required_attendees),
-        *addresses_of(item.optional_attendees),
-        *addresses_of(getattr(item, "resources", None)),
-    ]
+        start, end = utc(facts.start), utc(facts.end)
     return documents.event_document(
-        id=item.id,
+        id=facts.id,
         mailbox=mailbox,
-        title=item.subject,
-        last_modified=utc(item.last_modified_time),
-        meeting_type=MEETING_TYPES.get(item.type or "", _lower_camel(item.type)),
-        organizer=address(item.organizer),
-        attendees=attendees,
+        title=facts.subject,
+        last_modified=facts.last_modified,
+        meeting_type=MEETING_TYPES.get(facts.type or "", _lower_camel(facts.type)),
+        organizer=facts.organizer,
+        attendees=list(facts.attendees),
         start_date=start,
         end_date=end,
         is_all_day=all_day,
-        location=_text(item.location),
-        content=body_text(item),
-        recurrence=recurrence_text(item.recurrence),
+        location=_text(facts.location),
+        content=_body_text(facts.body, facts.body_is_html),
+        recurrence=facts.recurrence,
         calendar=calendar,
-        categories=list(item.categories or ()),
-        attachment_names=_attachment_names(item),
+        categories=list(facts.categories),
+        attachment_names=[a.name for a in facts.attachments if a.name],
+    )
+
+
+def event_facts(item: Any) -> EventFacts:
+    """The facts of an exchangelib CalendarItem."""
+    body = getattr(item, "body", None)
+    attendees = (
+        *addresses_of(item.required_attendees),
+        *addresses_of(item.optional_attendees),
+        *addresses_of(getattr(item, "resources", None)),
+    )
+    return EventFacts(
+        id=item.id,
+        subject=item.subject,
+        last_modified=utc(item.last_modified_time),
+        type=item.type,
+        organizer=address(item.organizer),
+        attendees=attendees,
+        start=item.start,
+        end=item.end,
+        start_zone=_zone_key(getattr(item, "_start_timezone", None)),
+        end_zone=_zone_key(getattr(item, "_end_timezone", None)),
+        is_all_day=bool(item.is_all_day),
+        location=item.location,
+        body=str(body) if body else None,
+        body_is_html=type(body).__name__ == "HTMLBody",
+        recurrence=recurrence_text(item.recurrence),
+        categories=tuple(item.categories or ()),
+        attachments=_all_attachment_facts(getattr(item, "attachments", None)),
     )
 
 
 def task_document(item: Any, *, mailbox: str, task_list: str | None) -> Document:
+    """A task's document, from its ``TaskFacts`` or from an exchangelib Task."""
+    facts = item if isinstance(item, TaskFacts) else task_facts(item)
     return documents.task_document(
-        id=item.id,
+        id=facts.id,
         mailbox=mailbox,
-        title=item.subject,
-        last_modified=utc(item.last_modified_time),
-        status=_lower_camel(item.status),
-        importance=item.importance,
-        categories=list(item.categories or ()),
-        start_date=utc(item.start_date),
-        due_date=utc(item.due_date),
-        complete_date=utc(item.complete_date),
-        content=body_text(item),
+        title=facts.subject,
+        last_modified=facts.last_modified,
+        status=_lower_camel(facts.status),
+        importance=facts.importance,
+        categories=list(facts.categories),
+        start_date=utc(facts.start_date),
+        due_date=utc(facts.due_date),
+        complete_date=facts.complete_date,
+        content=_body_text(facts.body, facts.body_is_html),
         # Graph has no task owner; both sources name the mailbox the task lives in.
         owner=mailbox,
         task_list=task_list,
-        attachment_names=_attachment_names(item),
+        attachment_names=[a.name for a in facts.attachments if a.name],
+    )
+
+
+def task_facts(item: Any) -> TaskFacts:
+    """The facts of an exchangelib Task."""
+    body = getattr(item, "body", None)
+    return TaskFacts(
+        id=item.id,
+        subject=item.subject,
+        last_modified=utc(item.last_modified_time),
+        status=item.status,
+        importance=item.importance,
+        categories=tuple(item.categories or ()),
+        start_date=item.start_date,
+        due_date=item.due_date,
+        complete_date=utc(item.complete_date),
+        body=str(body) if body else None,
+        body_is_html=type(body).__name__ == "HTMLBody",
+        attachments=_all_attachment_facts(getattr(item, "attachments", None)),
     )
 
 
 def recurrence_text(recurrence: Any) -> str | None:
-    """A series' pattern in words, worded exactly as the Graph source words Graph's pattern.
-
-    "weekly on Monday, Wednesday until 2025-01-01", "every 2 days, 10 times",
-    "monthly on the last Friday", "yearly on February 14".
-    """
+    """A series' pattern in words (see ``recurrence``), from exchangelib's Recurrence."""
     if recurrence is None or recurrence.pattern is None:
         return None
-    text = pattern_text(recurrence.pattern)
-    if text is None:
-        return None
     boundary = recurrence.boundary
-    end = getattr(boundary, "end", None)
-    number = getattr(boundary, "number", None)
-    if end is not None:
-        text += f" until {_day(end)}"
-    elif number:
-        text += f", {number} time{'s' if number != 1 else ''}"
-    return text
-
-
-def _day(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
-
-
-def _every(unit: str, interval: int | None) -> str:
-    if not interval or interval == 1:
-        return _ADVERBS[unit]
-    return f"every {interval} {unit}s"
-
-
-def _days(value: Any) -> str:
-    """EWS day numbers (1 = Monday; 8 day, 9 weekday, 10 weekend day) as Graph lists them."""
-    numbers = [value] if isinstance(value, int) else [int(d) for d in value or ()]
-    names: list[str] = []
-    for number in numbers:
-        names.extend(_DAY_GROUPS.get(number, (_WEEKDAYS[(number - 1) % 7],)))
-    return ", ".join(names)
-
-
-def _month(value: int | None) -> str:
-    return _MONTHS[(value - 1) % 12] if value else ""
+    return series_words(
+        pattern_text(recurrence.pattern),
+        getattr(boundary, "end", None),
+        getattr(boundary, "number", None),
+    )
 
 
 def pattern_text(pattern: Any) -> str | None:
-    kind = type(pattern).__name__
-    interval = getattr(pattern, "interval", None)
-    index = _WEEK_INDEX.get(getattr(pattern, "week_number", None) or 1, "first")
-    if kind == "DailyPattern":
-        return _every("day", interval)
-    if kind == "WeeklyPattern":
-        return f"{_every('week', interval)} on {_days(pattern.weekdays)}"
-    if kind == "AbsoluteMonthlyPattern":
-        return f"{_every('month', interval)} on day {pattern.day_of_month}"
-    if kind == "RelativeMonthlyPattern":
-        return f"{_every('month', interval)} on the {index} {_days(pattern.weekday)}"
-    if kind == "AbsoluteYearlyPattern":
-        return f"yearly on {_month(pattern.month)} {pattern.day_of_month}"
-    if kind == "RelativeYearlyPattern":
-        month = _month(pattern.month)
-        return f"yearly on the {index} {_days(pattern.weekday)}" + (f" of {month}" if month else "")
-    return None  # task regeneration patterns: not a calendar series
+    """The words of an exchangelib pattern object."""
+    weekdays = getattr(pattern, "weekdays", None)
+    if weekdays is None:
+        weekdays = getattr(pattern, "weekday", None)
+    return pattern_words(
+        Pattern(
+            kind=type(pattern).__name__,
+            interval=getattr(pattern, "interval", None),
+            weekdays=weekdays,
+            day_of_month=getattr(pattern, "day_of_month", None),
+            month=getattr(pattern, "month", None),
+            week_number=getattr(pattern, "week_number", None),
+        )
+    )

@@ -12,8 +12,9 @@ sync, so:
   decided before anything is fetched);
 * ``TextGetItem`` is GetItem with ``BodyType=Text``, so the server converts
   HTML bodies to text as it does for Graph's ``outlook.body-content-type``;
-  mails come back as ``messages.MessageFacts`` read straight from the XML,
-  other items as exchangelib objects.
+  mails, contacts, distribution lists, events and tasks come back as facts
+  read straight from the XML (``readers``), other items (and any the
+  readers do not understand) as exchangelib objects.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from exchangelib.services.common import EWSAccountService, item_ids_element, sha
 from exchangelib.util import MNS, TNS, create_element, get_xml_attr
 from lxml import etree
 
-from outlook_connector.sources.ews import messages
+from outlook_connector.sources.ews import readers
 
 log = logging.getLogger(__name__)
 
@@ -201,13 +202,18 @@ class UnknownItem:
 class TextGetItem(SingleRequest, ChunkedRead, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``.
 
-    ``shapes`` keeps the ItemShape templates across calls (a page of ids is one
+    ``kind``: the collection kind ("mail", "contacts", "calendar", "tasks")
+    whose items are read straight from the XML besides mails. ``shapes`` keeps the ItemShape templates across calls (a page of ids is one
     call, so a cache of the call's own would be built anew every time).
     """
 
-    def __init__(self, *args: Any, shapes: ShapeCache | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, shapes: ShapeCache | None = None, kind: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._shapes: ShapeCache = {} if shapes is None else shapes
+        # The elements read straight from the XML: mails, and the collection kind's items.
+        self._readers = readers.for_kind(kind)
 
     def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
         payload = create_element(f"m:{self.SERVICE_NAME}")
@@ -236,13 +242,15 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
         return copy.deepcopy(cache[key])
 
     def _elem_to_obj(self, elem: Any) -> Any:
-        if messages.is_message(elem):
-            # Nearly every item is a mail: read what its document needs straight
-            # from the XML, many times faster than building exchangelib's objects.
+        # Mails, contacts, events and tasks: read what their documents need
+        # straight from the XML, many times faster than building exchangelib's
+        # objects. Anything a reader does not read is read the general way.
+        reader = self._readers.get(elem.tag)
+        if reader is not None:
             try:
-                return messages.read_message(elem)
-            except messages.UnreadableMessage as exc:
-                log.debug("a message is read the general way: %s", exc)
+                return reader(elem)
+            except readers.Unreadable as exc:
+                log.debug("an item is read the general way: %s", exc)
         return general_item(elem, self.account)
 
 

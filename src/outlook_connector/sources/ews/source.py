@@ -331,7 +331,7 @@ class EwsSource:
         chunk = min(100, self.settings.sync_page_size)
         fetched = self.connection.call(
             lambda: list(
-                TextGetItem(account=account, chunk_size=chunk, shapes=self._shapes).call(
+                TextGetItem(account=account, chunk_size=chunk, shapes=self._shapes, kind=kind).call(
                     items=ids, additional_fields=fields, shape="IdOnly"
                 )
             ),
@@ -386,13 +386,14 @@ class EwsSource:
             return mapping.mail_document(
                 item, mailbox=address, object_type=collection.object_type, folder=collection.name
             )
-        if kind == "contacts" and cls == "Contact":
+        # Each kind comes as facts read from the XML, or as exchangelib's object.
+        if kind == "contacts" and cls in ("ContactFacts", "Contact"):
             return mapping.contact_document(item, mailbox=address)
-        if kind == "contacts" and cls == "DistributionList":
+        if kind == "contacts" and cls in ("DistributionListFacts", "DistributionList"):
             return mapping.distribution_list_document(item, mailbox=address)
-        if kind == "calendar" and cls == "CalendarItem":
+        if kind == "calendar" and cls in ("EventFacts", "CalendarItem"):
             return mapping.event_document(item, mailbox=address, calendar=collection.name)
-        if kind == "tasks" and cls == "Task":
+        if kind == "tasks" and cls in ("TaskFacts", "Task"):
             return mapping.task_document(item, mailbox=address, task_list=collection.name)
         raise mapping.UnmappableItem(f"a {cls} is not expected in a {kind} folder")
 
