@@ -158,3 +158,28 @@ def test_a_removal_reported_by_the_old_folder_keeps_the_moved_document(index: SQ
     # the inbox's round reports the item as removed after the archive's round saw it arrive
     index.commit_page(mailbox, "mail:inbox", inbox.generation, [], ["1"], "c2", True)
     assert index.get("1") is not None and index.get("1")["type"] == "Archive Mails"
+
+
+def test_attachments_a_parent_no_longer_has_are_removed_with_the_page(index: SQLiteIndex) -> None:
+    def attachment(parent: str, name: str) -> dict[str, object]:
+        return {"id": f"{parent}/{name}", "type": "Mail Attachment", "title": name,
+                "mailbox": "a@x.example", "parent_id": parent, "body": f"{name} words"}
+
+    parents = [mail(str(n), f"Mail {n}", "words") for n in range(600)]  # over one query's worth
+    attachments = [attachment(str(n), name) for n in range(600) for name in ("a.txt", "b.txt")]
+    commit(index, parents + attachments)
+    assert index.count("Mail Attachment") == 1200
+    round_ = index.begin_round("a@x.example", "mail:inbox", "Inbox", "Inbox Mails", full=False)
+    # Every parent seen again: the even ones kept a.txt only, the odd ones both.
+    keep = {str(n): {f"{n}/a.txt"} | (set() if n % 2 == 0 else {f"{n}/b.txt"}) for n in range(600)}
+    written, deleted = index.commit_page(
+        "a@x.example", "mail:inbox", round_.generation, parents, [], "c2", True,
+        attachment_parents=keep,
+    )
+    assert (written, deleted) == (600, 300)
+    assert index.get("0/b.txt") is None
+    assert index.get("0/a.txt") is not None
+    assert index.get("599/b.txt") is not None
+    assert index.search("b.txt words") and all(
+        int(hit.id.split("/")[0]) % 2 for hit in index.search('"b.txt words"')
+    )

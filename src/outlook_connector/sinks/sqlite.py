@@ -287,8 +287,7 @@ class SQLiteIndex:
             self._stamp(generation, unchanged)
             self._db.executemany(_UPSERT, rows)
             deleted = self._delete(deletions, mailbox, collection)
-            for parent_id, keep in (attachment_parents or {}).items():
-                deleted += self._delete_stale_attachments(parent_id, keep)
+            deleted += self._delete_stale_attachments(attachment_parents or {})
             self._db.execute(
                 "UPDATE collections SET cursor=?, cursor_complete=? WHERE mailbox=? AND collection=?",
                 (cursor, int(complete), mailbox, collection),
@@ -377,11 +376,17 @@ class SQLiteIndex:
             ).rowcount
         return deleted
 
-    def _delete_stale_attachments(self, parent_id: str, keep: set[str]) -> int:
-        rows = self._db.execute(
-            "SELECT id FROM documents WHERE parent_id=?", (parent_id,)
-        ).fetchall()
-        stale = [r[0] for r in rows if r[0] not in keep]
+    def _delete_stale_attachments(self, parents: dict[str, set[str]]) -> int:
+        """Remove the attachments of ``parents`` that are not among those they keep."""
+        ids = list(parents)
+        stale: list[str] = []
+        for start in range(0, len(ids), 500):  # one query per page, not one per parent
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, parent_id FROM documents WHERE parent_id IN ({marks})", chunk
+            ).fetchall()
+            stale.extend(doc_id for doc_id, parent in rows if doc_id not in parents[parent])
         return self._delete(stale)
 
     def set_meta(self, key: str, value: str) -> None:
