@@ -31,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from requests_ntlm import HttpNtlmAuth
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from outlook_connector.sources.proxies import environment_proxies
 from outlook_connector.sources.retry import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ class ScopedProtocol(Protocol):
         # with trust_env on, requests reads the whole environment again on every
         # request, a tenth of the CPU an EWS call costs. The CA bundle variables
         # do not matter (``TlsAdapter``), nor does .netrc (the session signs in).
-        session.proxies.update(requests.utils.get_environ_proxies(prefix))
+        session.proxies.update(environment_proxies(prefix))
         session.trust_env = False
         return session
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from outlook_connector.config import Secret
 
 from ..base import SourceError
+from ..proxies import environment_proxies
 from .settings import GraphSettings
 
 
@@ -101,6 +102,7 @@ class TokenProvider:
         # requests lets REQUESTS_CA_BUNDLE and friends override ``verify``; the
         # source decides what it trusts, so the environment is not consulted.
         self._http.trust_env = False
+        self._http.proxies = environment_proxies(settings.authority)
         self._http.verify = ca_bundle_path
         self._app: msal.ConfidentialClientApplication | None = None
 
@@ -154,6 +156,11 @@ class TokenProvider:
             cache.remove_at(entry)
 
     def _unreachable(self, exc: requests.RequestException) -> SourceError:
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return SourceError(
+                f"cannot reach the sign-in service at {self._settings.login_url}: the proxy "
+                "refused the connection; check HTTPS_PROXY and NO_PROXY"
+            )
         kind = (
             "certificate not trusted"
             if isinstance(exc, requests.exceptions.SSLError)

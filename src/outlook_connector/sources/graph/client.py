@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..base import SourceError
+from ..proxies import environment_proxy
 from ..retry import retry_after_seconds
 from .auth import TokenProvider
 from .errors import GraphError
@@ -84,6 +85,7 @@ class GraphClient:
             transport=transport,
             headers={"Accept": "application/json"},
             trust_env=False,
+            proxy=environment_proxy(settings.graph_url),
         )
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
@@ -183,6 +185,11 @@ class GraphClient:
                 with self._slot(mailbox):
                     outcome = self._send_once(url, params, prefer, token, what, consume)
             except httpx.TransportError as exc:
+                if isinstance(exc, httpx.ProxyError):  # the proxy answered: no retry helps
+                    raise SourceError(
+                        f"{what}: the proxy refused the connection ({exc}); "
+                        "check HTTPS_PROXY and NO_PROXY"
+                    ) from None
                 if _is_untrusted_certificate(exc):
                     raise SourceError(
                         f"{what}: the server's certificate is not trusted "
