@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,15 @@ def sync_json(config: Path, *extra: str) -> dict[str, Any]:
         f"sync exited {result.returncode}:\n{result.stderr[-3000:]}"
     )
     return dict(json.loads(result.stdout))
+
+
+def indexed_count(index: Path) -> int:
+    """Documents in the index file now, read-only while a sync writes it (0 if unreadable)."""
+    try:
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
+    except sqlite3.Error:
+        return 0
 
 
 def export(config: Path) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,19 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.connector_run import cloud_config, export, sync_json
+from tests.connector_run import cloud_config, export, indexed_count, sync_json
 from tests.emulators import running_emulator
 from tests.tenants import write_many_mails, write_tenant
 
 USERS = ["alice@contoso.example", "bob@contoso.example"]
-
-
-def document_count(index: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def kill_when(config: Path, index: Path, at_least: int) -> bool:
@@ -36,7 +27,7 @@ def kill_when(config: Path, index: Path, at_least: int) -> bool:
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
-        if document_count(index) >= at_least:
+        if indexed_count(index) >= at_least:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             return True

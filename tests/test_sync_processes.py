@@ -11,7 +11,6 @@ import json
 import os
 import pickle
 import signal
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from outlook_connector.config import ConfigError, load_config
 from outlook_connector.sync.processes import thread_shares
 from outlook_connector.sync.rules import parse_rules
 from outlook_connector.sync.runner import sync_processes
-from tests.connector_run import cloud_config, export, server_config, sync_json
+from tests.connector_run import cloud_config, export, indexed_count, server_config, sync_json
 from tests.emulators import running_emulator
 from tests.tenants import write_mail, write_many_mails, write_tenant
 
@@ -109,14 +108,6 @@ def _control(emulator: dict[str, Any]) -> httpx.Client:
     return httpx.Client(base_url=emulator["login_url"], verify=tls)
 
 
-def _document_count(index: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def _workers_of(pid: int) -> list[int]:
     """The sync worker processes the process ``pid`` started."""
     found = []
@@ -133,6 +124,22 @@ def _workers_of(pid: int) -> list[int]:
     return found
 
 
+def _sync_under_way(
+    config: Path, index: Path, *options: str
+) -> tuple[subprocess.Popen[str], list[int]]:
+    """A sync started on the command line, once its index holds some documents; its workers."""
+    sync = subprocess.Popen(
+        [sys.executable, "-m", "outlook_connector.cli", "sync", "--config", str(config), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while indexed_count(index) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return sync, _workers_of(sync.pid)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
 def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
     tenant: Path, tmp_path: Path
@@ -146,17 +153,7 @@ def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
             index,
             "sync_processes = 2\nmax_concurrent_mailboxes = 2\npage_size = 5",
         )
-        sync = subprocess.Popen(
-            [sys.executable, "-m", "outlook_connector.cli", "sync", "--config", str(config),
-             "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 120
-        while _document_count(index) < 10 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        workers = _workers_of(sync.pid)
+        sync, workers = _sync_under_way(config, index, "--json")
         assert len(workers) == 2, "two worker processes sync the mailboxes"
         os.kill(workers[0], signal.SIGKILL)
         out, err = sync.communicate(timeout=300)
@@ -185,16 +182,7 @@ def test_ctrl_c_stops_the_workers_and_the_next_sync_completes(
     with running_emulator(tenant, "--faults", faults, "--seed", "5") as emulator:
         index = tmp_path / "i.db"
         config = cloud_config(tmp_path / "c.toml", emulator, index, "sync_processes = 2")
-        sync = subprocess.Popen(
-            [sys.executable, "-m", "outlook_connector.cli", "sync", "--config", str(config)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 120
-        while _document_count(index) < 10 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        workers = _workers_of(sync.pid)
+        sync, workers = _sync_under_way(config, index)
         assert len(workers) == 2
         sync.send_signal(signal.SIGINT)
         _, err = sync.communicate(timeout=60)
