@@ -181,7 +181,13 @@ def test_ctrl_c_stops_the_workers_and_the_next_sync_completes(
     faults = json.dumps({"slow": 0.3, "slow_seconds": 0.2})
     with running_emulator(tenant, "--faults", faults, "--seed", "5") as emulator:
         index = tmp_path / "i.db"
-        config = cloud_config(tmp_path / "c.toml", emulator, index, "sync_processes = 2")
+        # Small pages: the sync is still under way when it is interrupted.
+        config = cloud_config(
+            tmp_path / "c.toml",
+            emulator,
+            index,
+            "sync_processes = 2\nmax_concurrent_mailboxes = 2\npage_size = 5",
+        )
         sync, workers = _sync_under_way(config, index)
         assert len(workers) == 2
         sync.send_signal(signal.SIGINT)
