@@ -19,30 +19,15 @@ from exchangelib.attachments import AttachmentId, FileAttachment, ItemAttachment
 from exchangelib.errors import ErrorItemNotFound
 from exchangelib.protocol import close_connections
 from exchangelib.services import GetAttachment
+from tests.tenants import SERVICE_PASSWORD, write_tenant
 
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.http import EmulatorServer
 from outlook_emulator.tenant.loader import load_tenant
 
 ALICE = "alice@contoso.example"
-PASSWORD = "another-secret"
 CSV = b"quarter,revenue\nQ3,42\n"
 NOTES = b"Bring the drawings.\n"
-
-TOML = f"""\
-tenant_id = "5f1c7a52-0d1e-4c55-9d3e-2b7a6f1e8a10"
-domain = "contoso.example"
-netbios_name = "CONTOSO"
-
-[service_account]
-username = "svc-search"
-password = "{PASSWORD}"
-impersonation = true
-
-[[users]]
-mail = "{ALICE}"
-display_name = "Alice Example"
-"""
 
 MAIL = (
     b"""\
@@ -92,7 +77,7 @@ Content-Transfer-Encoding: base64
 @pytest.fixture(scope="module")
 def tenant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tenant")
-    (root / "tenant.toml").write_text(TOML, encoding="utf-8")
+    write_tenant(root, [ALICE])
     inbox = root / "mailboxes" / ALICE / "inbox"
     inbox.mkdir(parents=True)
     (inbox / "report.eml").write_bytes(MAIL)
@@ -107,7 +92,7 @@ def served(tenant_dir: Path) -> Iterator[tuple[Account, ValidatingMiddleware]]:
     try:
         config = Configuration(
             service_endpoint=f"{server.base_url}/EWS/Exchange.asmx",
-            credentials=Credentials("CONTOSO\\svc-search", PASSWORD),
+            credentials=Credentials("CONTOSO\\svc-search", SERVICE_PASSWORD),
             auth_type=NTLM,
         )
         yield (

@@ -23,6 +23,7 @@ from exchangelib import (
     Version,
 )
 from exchangelib.protocol import close_connections
+from tests.tenants import SERVICE_PASSWORD, write_tenant
 
 from outlook_emulator.ews.app import EwsApp
 from outlook_emulator.faults import FaultInjector
@@ -30,27 +31,11 @@ from outlook_emulator.http import EmulatorServer
 from outlook_emulator.tenant.loader import load_tenant
 
 ALICE = "alice@contoso.example"
-PASSWORD = "another-secret"
-TOML = f"""\
-tenant_id = "5f1c7a52-0d1e-4c55-9d3e-2b7a6f1e8a10"
-domain = "contoso.example"
-netbios_name = "CONTOSO"
-
-[service_account]
-username = "svc-search"
-password = "{PASSWORD}"
-impersonation = true
-
-[[users]]
-mail = "{ALICE}"
-display_name = "Alice Example"
-"""
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmulatorServer]:
-    (tmp_path / "tenant.toml").write_text(TOML, encoding="utf-8")
-    (tmp_path / "mailboxes" / ALICE / "inbox").mkdir(parents=True)
+    write_tenant(tmp_path, [ALICE])
     served = EmulatorServer([EwsApp(load_tenant(tmp_path))], middleware=[FaultInjector()])
     served.start()
     try:
@@ -60,7 +45,9 @@ def server(tmp_path: Path) -> Iterator[EmulatorServer]:
         served.stop()
 
 
-def _account(server: EmulatorServer, password: str = PASSWORD, auth: str = NTLM) -> Account:
+def _account(
+    server: EmulatorServer, password: str = SERVICE_PASSWORD, auth: str = NTLM
+) -> Account:
     config = Configuration(
         service_endpoint=f"{server.base_url}/EWS/Exchange.asmx",
         credentials=Credentials("CONTOSO\\svc-search", password),
