@@ -133,6 +133,9 @@ def _sync_under_way(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs with SIGINT ignored,
+        # and Python keeps an ignored SIGINT: the sync gets Ctrl-C as a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while indexed_count(index) < 10 and time.monotonic() < deadline:
