@@ -225,7 +225,9 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
         """The ItemShape: built once per server version, shape and field list, then copied."""
         version = self.account.version
         paths = tuple(sorted(str(f.path) for f in additional_fields or ()))
-        key = (getattr(version, "api_version", str(version)), shape, paths)
+        # Not ``str(version)``: exchangelib warns on every call for a build it has
+        # no name for (Exchange 2016 and later asked for Exchange2013_SP1).
+        key = (getattr(version, "api_version", None), shape, paths)
         cache = self._shapes
         if key not in cache:
             elem = shape_element(
