@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from outlook_connector.extraction import ExtractionLimits, Extractor
+from outlook_connector.extraction.context import ExtractionContext
+from outlook_connector.extraction.formats import default_registry
+from outlook_connector.extraction.registry import FormatSpec
 from outlook_connector.sources.base import AttachmentRef
 from outlook_connector.sync.attachments import AttachmentIndexer
 
@@ -83,3 +86,25 @@ def test_skipped_types_get_no_document(extractor: Extractor) -> None:
         ]
     )
     assert [d["title"] for d in docs] == ["a.txt"]
+
+
+def read_picture(data: bytes, ctx: ExtractionContext) -> None:
+    """A stand-in for a text recogniser: the text after the PNG signature."""
+    ctx.emit(data[8:].decode("ascii", "replace"))
+
+
+def test_formats_registered_on_the_extractor_decide_what_is_downloaded() -> None:
+    # Pictures are not downloaded by default; a registry that can read them changes that.
+    registry = default_registry()
+    recogniser = FormatSpec(
+        "image", "picture", read_picture, ("png",), ("image/png",), family="image"
+    )
+    registry.register(recogniser)
+    fetched: list[str] = []
+    with Extractor(LIMITS, registry=registry) as reading_pictures:
+        indexer = AttachmentIndexer(reading_pictures, LIMITS)
+        (doc,) = indexer.documents(
+            [ref("scan.png", "image/png", b"\x89PNG\r\n\x1a\nzebracorn receipt", fetched)]
+        )
+    assert fetched == ["scan.png"]
+    assert doc["body"] == "zebracorn receipt"

@@ -133,7 +133,11 @@ class AttachmentIndexer:
         """The outcome of an attachment that is not downloaded; None if it is to be."""
         if self.extractor is None:
             return None, None, []
-        reason = skip_reason(ref.name, ref.content_type, ref.size, self.limits)
+        # The extractor's registry: formats registered on it count, and it is not
+        # rebuilt for every attachment.
+        reason = skip_reason(
+            ref.name, ref.content_type, ref.size, self.limits, self.extractor.registry
+        )
         if reason is None:
             return None
         # Not downloaded at all: the reason is known from the name, type and size.
@@ -224,7 +228,7 @@ class AttachmentIndexer:
     ) -> str | None:
         assert self.extractor is not None
         if len(data) > self.limits.max_attachment_size or not is_extractable(
-            name, content_type, len(data), self.limits
+            name, content_type, len(data), self.limits, self.extractor.registry
         ):
             return None
         return self.extractor.extract(name, content_type, data, depth=depth).text
