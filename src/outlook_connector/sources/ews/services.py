@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 # ItemShape templates by (server version, shape, field paths); never changed:
 # each request gets a copy.
-ShapeCache = dict[tuple[str, str, tuple[str, ...]], Any]
+ShapeCache = dict[tuple[str | None, str, tuple[str, ...]], Any]
 
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
