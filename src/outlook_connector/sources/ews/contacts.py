@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outlook_connector.sources.ews import itemxml as x
+from outlook_connector.sources.ews.children import indexed
 
 CONTACT_TAG = f"{x.T}Contact"
 DISTRIBUTION_LIST_TAG = f"{x.T}DistributionList"
@@ -50,6 +51,7 @@ class DistributionListFacts:
 
 def read_contact(elem: Any) -> ContactFacts:
     """The facts of a ``t:Contact``; ``UnreadableItem`` when a value is not read here."""
+    elem = indexed(elem)
     body, is_html = x.body(elem)
     return ContactFacts(
         id=x.item_id(elem),
@@ -75,6 +77,7 @@ def read_contact(elem: Any) -> ContactFacts:
 
 def read_distribution_list(elem: Any) -> DistributionListFacts:
     """The facts of a ``t:DistributionList``: its members' addresses in the server's order."""
+    elem = indexed(elem)
     return DistributionListFacts(
         id=x.item_id(elem),
         subject=x.text(elem, "Subject"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outlook_connector.sources.ews import itemxml as x
+from outlook_connector.sources.ews.children import child, indexed
 from outlook_connector.sources.ews.recurrence import read_recurrence
 
 CALENDAR_ITEM_TAG = f"{x.T}CalendarItem"
@@ -46,6 +47,7 @@ class EventFacts:
 
 def read_event(elem: Any) -> EventFacts:
     """The facts of a ``t:CalendarItem``; ``UnreadableItem`` when a value is not read here."""
+    elem = indexed(elem)
     body, is_html = x.body(elem)
     return EventFacts(
         id=x.item_id(elem),
@@ -76,6 +78,6 @@ def _organizer(elem: Any) -> str | None:
     found = elem.find(f"{x.T}Organizer")
     if found is None:
         return None
-    if found.find(f"{x.T}Mailbox") is None:
+    if child(found, f"{x.T}Mailbox") is None:
         raise x.UnreadableItem("an Organizer without a Mailbox")
     return x.mailbox(found)

@@ -17,6 +17,8 @@ from typing import Any
 
 from exchangelib.ewsdatetime import EWSTimeZone
 
+from outlook_connector.sources.ews.children import child as _child
+from outlook_connector.sources.ews.children import children as _children
 from outlook_connector.sources.ews.messages import (
     _T,
     AttachmentFacts,
@@ -59,7 +61,7 @@ _FILE, _ITEM = f"{T}FileAttachment", f"{T}ItemAttachment"
 
 
 def item_id(elem: Any) -> str:
-    id_elem = elem.find(f"{T}ItemId")
+    id_elem = _child(elem, f"{T}ItemId")
     value = id_elem.get("Id") if id_elem is not None else None
     if not value:
         raise UnreadableItem("an item without an ItemId")
@@ -72,7 +74,7 @@ def categories(elem: Any) -> tuple[str, ...]:
 
 def body(elem: Any) -> tuple[str | None, bool]:
     """The body's text and whether it is HTML; exchangelib knows only these two types."""
-    found = elem.find(f"{T}Body")
+    found = _child(elem, f"{T}Body")
     if found is None or not found.text:
         return None, False
     kind = found.get("BodyType")
@@ -122,7 +124,7 @@ def date_of(elem: Any, name: str) -> dt.date | None:
 
 def zone_key(elem: Any, name: str) -> str | None:
     """The IANA name of a ``t:StartTimeZone``/``t:EndTimeZone``, as exchangelib maps its Id."""
-    found = elem.find(f"{T}{name}")
+    found = _child(elem, f"{T}{name}")
     if found is None:
         return None
     ms_id = found.get("Id") or found.get("Name")
@@ -134,23 +136,23 @@ def zone_key(elem: Any, name: str) -> str | None:
 
 def contained(elem: Any, name: str, child: str) -> list[Any]:
     """The ``child`` elements of the container ``name``; none when it is absent."""
-    container = elem.find(f"{T}{name}")
-    return [] if container is None else list(container.iterfind(f"{T}{child}"))
+    container = _child(elem, f"{T}{name}")
+    return [] if container is None else _children(container, f"{T}{child}")
 
 
 def mailboxes(elem: Any, name: str, child: str) -> tuple[str | None, ...]:
     """Addresses of attendees or members: ``t:Attendee``/``t:Member`` wrapping a ``t:Mailbox``."""
-    return tuple(_mailbox(e.find(f"{T}Mailbox")) for e in contained(elem, name, child))
+    return tuple(_mailbox(_child(e, f"{T}Mailbox")) for e in contained(elem, name, child))
 
 
 def attachments(elem: Any) -> tuple[AttachmentFacts, ...]:
     """File and item attachments in the server's order, as ``messages`` reads a mail's."""
-    container = elem.find(f"{T}Attachments")
+    container = _child(elem, f"{T}Attachments")
     if container is None:
         return ()
-    for child in container:
-        if child.tag in (_FILE, _ITEM):
-            id_elem = child.find(f"{T}AttachmentId")
+    for attachment in container:
+        if attachment.tag in (_FILE, _ITEM):
+            id_elem = _child(attachment, f"{T}AttachmentId")
             if id_elem is None or not id_elem.get("Id"):
                 # exchangelib lists it (its name reaches the document); refs skip it.
                 raise UnreadableItem("an attachment without an AttachmentId")

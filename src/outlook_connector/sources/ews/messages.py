@@ -20,6 +20,8 @@ from typing import Any
 
 from exchangelib.util import TNS
 
+from outlook_connector.sources.ews.children import child, children, indexed
+
 _T = f"{{{TNS}}}"
 _MESSAGE = f"{_T}Message"
 _FILE = f"{_T}FileAttachment"
@@ -68,6 +70,7 @@ def is_message(elem: Any) -> bool:
 
 def read_message(elem: Any) -> MessageFacts:
     """The facts of a ``t:Message``; ``UnreadableMessage`` when a value is not as EWS documents it."""
+    elem = indexed(elem)
     id_elem = elem.find(f"{_T}ItemId")
     item_id = id_elem.get("Id") if id_elem is not None else None
     if not item_id:
@@ -98,15 +101,15 @@ def read_message(elem: Any) -> MessageFacts:
 
 
 def _text(elem: Any, name: str) -> str | None:
-    found = elem.find(f"{_T}{name}")
+    found = child(elem, f"{_T}{name}")
     return (found.text or None) if found is not None else None
 
 
 def _strings(elem: Any, name: str) -> tuple[str, ...]:
-    container = elem.find(f"{_T}{name}")
+    container = child(elem, f"{_T}{name}")
     if container is None:
         return ()
-    return tuple(s.text for s in container.iterfind(f"{_T}String") if s.text is not None)
+    return tuple(s.text for s in children(container, f"{_T}String") if s.text is not None)
 
 
 def _mailbox(elem: Any) -> str | None:
@@ -114,17 +117,17 @@ def _mailbox(elem: Any) -> str | None:
     if elem is None:
         return None
     if elem.tag != f"{_T}Mailbox":
-        elem = elem.find(f"{_T}Mailbox")
+        elem = child(elem, f"{_T}Mailbox")
         if elem is None:
             return None
     return _text(elem, "EmailAddress")
 
 
 def _mailboxes(elem: Any, name: str) -> tuple[str | None, ...]:
-    container = elem.find(f"{_T}{name}")
+    container = child(elem, f"{_T}{name}")
     if container is None:
         return ()
-    return tuple(_mailbox(m) for m in container.iterfind(f"{_T}Mailbox"))
+    return tuple(_mailbox(m) for m in children(container, f"{_T}Mailbox"))
 
 
 def _boolean(text: str | None) -> bool:
@@ -152,6 +155,7 @@ def _attachments(container: Any) -> tuple[AttachmentFacts, ...]:
     for elem in container:
         if elem.tag not in (_FILE, _ITEM):
             continue  # e.g. ReferenceAttachment: a link, no content to index
+        elem = indexed(elem)
         id_elem = elem.find(f"{_T}AttachmentId")
         attachment_id = id_elem.get("Id") if id_elem is not None else None
         if not attachment_id:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outlook_connector.sources.ews import itemxml as x
+from outlook_connector.sources.ews.children import indexed
 
 TASK_TAG = f"{x.T}Task"
 
@@ -37,6 +38,7 @@ class TaskFacts:
 
 def read_task(elem: Any) -> TaskFacts:
     """The facts of a ``t:Task``; ``UnreadableItem`` when a value is not read here."""
+    elem = indexed(elem)
     body, is_html = x.body(elem)
     return TaskFacts(
         id=x.item_id(elem),
