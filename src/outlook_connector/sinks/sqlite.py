@@ -531,9 +531,14 @@ class _Transaction:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+# One encoder for every document: ``json.dumps`` with options builds a new one
+# per call, a fifth of the time of encoding a mail. It holds no state.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def serialise(doc: Document) -> str:
     """A document as the index stores it: equal documents give equal text."""
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(doc)
 
 
 def document_row(
