@@ -34,13 +34,13 @@ from exchangelib.ewsdatetime import UTC, EWSDateTime
 from exchangelib.fields import DateOrDateTimeField, DateTimeField, FieldPath
 from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item, Message
-from exchangelib.properties import ItemId
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
 from exchangelib.services.common import EWSAccountService, item_ids_element, shape_element
 from exchangelib.util import MNS, TNS, create_element, get_xml_attr
 from lxml import etree
 
 from outlook_connector.sources.ews import readers
+from outlook_connector.sources.ews.children import child
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,14 @@ class SyncPage(SingleRequest, ChunkedRead, SyncFolderItems):
             return None  # read state is not indexed
         received = None
         if kind == DELETE:
-            id_elem = elem.find(ItemId.response_tag())
+            id_elem = child(elem, _ITEM_ID)
             tag = None
         else:
             item_elem = elem[0]
-            id_elem = item_elem.find(ItemId.response_tag())
+            id_elem = child(item_elem, _ITEM_ID)
             tag = item_elem.tag.rsplit("}", 1)[-1]
-            received = instant(item_elem.findtext(f"{{{TNS}}}DateTimeReceived"))
+            received_elem = child(item_elem, _RECEIVED_TAG)
+            received = instant(received_elem.text if received_elem is not None else None)
         if id_elem is None or not id_elem.get("Id"):
             raise MalformedResponseError("a SyncFolderItems change without an ItemId")
         return Change(
@@ -169,6 +170,9 @@ class SyncPage(SingleRequest, ChunkedRead, SyncFolderItems):
             received=received,
         )
 
+
+_ITEM_ID = f"{{{TNS}}}ItemId"
+_RECEIVED_TAG = f"{{{TNS}}}DateTimeReceived"
 
 # item:DateTimeReceived is defined on every item type (ItemType), not only on messages.
 _RECEIVED = {FieldPath(field=Message.get_field_by_fieldname("datetime_received"))}
