@@ -23,11 +23,13 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 
 from outlook_connector.config import Config, load_config
 from outlook_connector.extraction import ExtractionLimits, Extractor
 from outlook_connector.sources.base import AttachmentRef, BatchFetch
 from outlook_connector.sources.ews.attachments import BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES
+from outlook_connector.sources.ews.services import file_content
 from outlook_connector.sources.factory import create_source
 from outlook_connector.sync.attachments import AttachmentIndexer, request_groups
 from outlook_connector.sync.runner import extraction_limits
@@ -369,3 +371,33 @@ def test_a_failed_id_costs_its_body_and_a_failed_request_the_bodies_it_carried(
     )
     assert warned == {"a2.txt": 1, "b1.txt": 1, "b2.txt": 1}
     assert len(server.requests) == 3  # a4 went in a request of its own (three at most)
+
+
+def _file_attachment(content: str | None) -> Any:
+    xml = '<t:FileAttachment xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">'
+    xml += '<t:AttachmentId Id="A1"/><t:Name>notes.txt</t:Name>'
+    if content is not None:
+        xml += f"<t:Content>{content}</t:Content>"
+    return etree.fromstring(xml + "</t:FileAttachment>")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("emVicmFjb3JuIGxpc3Q=", b"zebracorn list"),
+        # Servers may leave out the padding: the content is still read.
+        ("emVicmFjb3JuIGxpc3Q", b"zebracorn list"),
+        ("emVicmFj\nb3JuIGxpc3Q=\n", b"zebracorn list"),  # line breaks are not content
+        (None, b""),  # no Content element: an empty file
+        ("", b""),
+    ],
+)
+def test_a_file_attachments_content_is_decoded_from_the_answer(
+    content: str | None, expected: bytes
+) -> None:
+    assert file_content(_file_attachment(content)) == expected
+
+
+def test_content_that_is_not_base64_is_that_attachments_error() -> None:
+    answer = file_content(_file_attachment("emVicmFjb3JuI"))  # a character too many
+    assert isinstance(answer, Exception) and "not base64" in str(answer)

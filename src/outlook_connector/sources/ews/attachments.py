@@ -115,6 +115,8 @@ def _content(mailbox: str, answer: Any) -> bytes | Exception:
 
 
 def attachment_bytes(attachment: Any) -> bytes:
+    if isinstance(attachment, bytes):  # a file's content, read from the answer's XML
+        return attachment
     if type(attachment).__name__ == "FileAttachment":
         return bytes(attachment.content or b"")
     inner = getattr(attachment, "item", None)
