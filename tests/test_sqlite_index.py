@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,53 @@ def test_attachments_a_parent_no_longer_has_are_removed_with_the_page(index: SQL
     assert index.search("b.txt words") and all(
         int(hit.id.split("/")[0]) % 2 for hit in index.search('"b.txt words"')
     )
+
+
+def _fts_consistent(index: SQLiteIndex) -> None:
+    """FTS5's own check that the full-text index holds exactly the documents' text."""
+    with sqlite3.connect(index.path) as db:
+        db.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_full_text_follows_every_write(index: SQLiteIndex) -> None:
+    commit(index, [mail("1", "Zebracorn order", "first text"), mail("2", "Other", "plain")])
+    # New text, the same text with other fields, a document named twice in one page.
+    commit(
+        index,
+        [
+            mail("1", "Okapi order", "second text"),
+            mail("2", "Other", "plain", importance="high"),
+            mail("3", "Draft", "wombat"),
+            mail("3", "Draft", "narwhal"),
+        ],
+    )
+    _fts_consistent(index)
+    assert [h.id for h in index.search("okapi")] == ["1"]
+    assert index.search("zebracorn") == [] and index.search("wombat") == []
+    assert [h.id for h in index.search("narwhal")] == ["3"]
+    assert [h.id for h in index.search("plain")] == ["2"]
+    commit(index, [], deletions=["1"])
+    _fts_consistent(index)
+    assert index.search("okapi") == []
+
+
+def test_an_index_made_with_indexing_triggers_indexes_text_once(tmp_path: Path) -> None:
+    # Indexes before schema 2 indexed written text by triggers on the documents table.
+    path = tmp_path / "index.db"
+    SQLiteIndex(path).close()
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+                INSERT INTO documents_fts (rowid, title, body, people)
+                VALUES (new.rowid, new.title, new.body, new.people);
+            END;
+            UPDATE meta SET value = '1' WHERE key = 'schema_version';
+            """
+        )
+    with SQLiteIndex(path) as index:
+        commit(index, [mail("1", "Zebracorn order", "text")])
+        _fts_consistent(index)
+        assert [h.id for h in index.search("zebracorn")] == ["1"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
