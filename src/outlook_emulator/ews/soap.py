@@ -140,16 +140,10 @@ class Spliced:
 
     root: etree._Element
     parts: list[bytes] = field(default_factory=list)
-    _last: etree._Element | None = None  # the last slot, while nothing follows it
 
     def fill(self, parent: etree._Element, serialised: bytes) -> None:
-        """Append to ``parent`` an element already serialised in scope of NSMAP."""
-        last = self._last
-        if last is not None and last.getparent() is parent and last.getnext() is None:
-            # Next to the previous fragment: one slot holds both.
-            self.parts[-1] += serialised
-            return
-        self._last = etree.SubElement(parent, _SLOT)
+        """Append to ``parent`` elements already serialised in scope of NSMAP."""
+        etree.SubElement(parent, _SLOT)
         self.parts.append(serialised)
 
     def serialise(self) -> bytes:

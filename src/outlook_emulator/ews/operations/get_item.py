@@ -46,11 +46,17 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> Spliced
     found = _lookup_all(ctx, item_ids, state)
     written = iter(items_xml([f for f in found if isinstance(f, Item)], render, state.rendered))
     head, tail = success_around("GetItemResponseMessage", "Items")
+    run: list[bytes] = []  # successive successes, spliced in as one
     for outcome in found:
         if isinstance(outcome, EwsError):
+            if run:
+                reply.fill(messages, b"".join(run))
+                run = []
             sub(response_message(messages, "GetItemResponseMessage", outcome), M + "Items")
         else:
-            reply.fill(messages, head + next(written) + tail)
+            run += (head, next(written), tail)
+    if run:
+        reply.fill(messages, b"".join(run))
     return reply
 
 
