@@ -359,11 +359,24 @@ def _ntlm_completed(request: Request, response: Response) -> bool:
     )
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser: lxml parsers are not shared between threads, nor made per request."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=True
+        )
+    return parser
+
+
 def _ews_request(body: bytes) -> tuple[str | None, list[str], list[str]]:
     """A SOAP request's operation, the folders it names, and the items if it is GetItem."""
     if not body:
         return None, [], []
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    parser = _parser()
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError:

@@ -173,7 +173,8 @@ def _make_handler(server: EmulatorServer) -> type[BaseHTTPRequestHandler]:
                 self.connection.settimeout(None)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            log.debug("%s - %s", self.address_string(), format % args)
+            if log.isEnabledFor(logging.DEBUG):  # a line per request: not formatted for nothing
+                log.debug("%s - %s", self.address_string(), format % args)
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

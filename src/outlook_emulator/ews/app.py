@@ -11,6 +11,7 @@ errors included, carries ``ServerVersionInfo`` in its header. References:
 from __future__ import annotations
 
 import logging
+import threading
 
 from lxml import etree
 
@@ -27,12 +28,19 @@ log = logging.getLogger(__name__)
 EWS_PATH = "/ews/exchange.asmx"
 
 
+_PARSERS = threading.local()
+
+
 def _parser() -> etree.XMLParser:
-    # No entities, no network: a SOAP request is plain XML. One parser per request, as
-    # lxml parsers must not be shared between the server's threads.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True
-    )
+    # No entities, no network: a SOAP request is plain XML. One parser per thread, as
+    # lxml parsers must not be shared between the server's threads (and making one per
+    # request costs more than parsing a small request).
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True
+        )
+    return parser
 
 
 class EwsApp:

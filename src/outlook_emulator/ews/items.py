@@ -13,10 +13,9 @@ response shapes in EWS in Exchange".
 from __future__ import annotations
 
 import base64
-import copy
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,8 +30,9 @@ from outlook_emulator.ews.occurrences import (
     series_starts,
 )
 from outlook_emulator.ews.recurrence import write_recurrence
+from outlook_emulator.ews.rendered import RenderedItems, shape_key
 from outlook_emulator.ews.shapes import Shape
-from outlook_emulator.ews.soap import T, sub, xml_bool, xml_datetime
+from outlook_emulator.ews.soap import T, serialise_each, sub, xml_bool, xml_datetime
 from outlook_emulator.tenant.model import (
     Attachment,
     Contact,
@@ -63,12 +63,19 @@ class RenderContext:
     mailboxes: dict[tuple[str | None, str, str], etree._Element] = field(default_factory=dict)
     # Per item type, the writers this shape selects: worked out once per response.
     _plans: dict[str, list[Writer]] = field(default_factory=dict)
+    # The shape, version and kind of listing, as a key of kept serialised items.
+    _way: Hashable | None = None
 
     def plan(self, name: str) -> list[Writer]:
         found = self._plans.get(name)
         if found is None:
             found = self._plans[name] = _plan(name, self)
         return found
+
+    def way(self) -> Hashable:
+        if self._way is None:
+            self._way = shape_key(self.shape, self.version, self.find)
+        return self._way
 
 
 Writer = Callable[[etree._Element, Item, RenderContext], None]
@@ -141,6 +148,51 @@ def render_item(parent: etree._Element, item: Item, ctx: RenderContext) -> etree
     return el
 
 
+def render_inputs(item: Item, ctx: RenderContext) -> Hashable | None:
+    """What rendering ``item`` reads besides the item's own fields and the shape.
+
+    Every change of an item stores it with a new change number, so that and the
+    folder it is in stand for its own fields; the rest is what the writers below
+    take from the context. None: an occurrence made up from its series on the fly,
+    which has no change number of its own and is not kept.
+    """
+    if OCCURRENCE_MARK in item.id:
+        return None
+    exceptions: tuple[tuple[str, int], ...] = ()
+    if isinstance(item, Event) and item.recurrence is not None:
+        # FirstOccurrence, LastOccurrence and ModifiedOccurrences show the exceptions.
+        exceptions = tuple((e.id, e.changed_seq) for e in ctx.exceptions(item.id))
+    owner = (ctx.owner.name, ctx.owner.address) if ctx.owner is not None else None
+    parent_key = ctx.folder_change_keys.get(item.folder_id)
+    return (item.changed_seq, item.folder_id, parent_key, owner, exceptions)
+
+
+def items_xml(
+    items: Sequence[Item], ctx: RenderContext, store: RenderedItems | None = None
+) -> list[bytes]:
+    """Each item's element serialised as inside a response; kept in ``store`` for next time.
+
+    The items not kept are rendered together, in one tree serialised once.
+    """
+    inputs = [render_inputs(item, ctx) if store is not None else None for item in items]
+    out: list[bytes] = [b""] * len(items)
+    todo: list[int] = []
+    for i, item in enumerate(items):
+        kept = inputs[i]
+        found = store.find(ctx.way(), item.id, kept) if store and kept is not None else None
+        if found is None:
+            todo.append(i)
+        else:
+            out[i] = found
+    fresh = serialise_each(len(todo), lambda parent, k: render_item(parent, items[todo[k]], ctx))
+    for i, data in zip(todo, fresh, strict=True):
+        out[i] = data
+        kept = inputs[i]
+        if store is not None and kept is not None:
+            store.put(ctx.way(), items[i].id, kept, data)
+    return out
+
+
 def _plan(name: str, ctx: RenderContext) -> list[Writer]:
     """The writers a shape selects from a type's table, in schema order."""
     shape = ctx.shape
@@ -183,7 +235,7 @@ def _mailbox(
         sub(template, T + "RoutingType", "SMTP")
         sub(template, T + "MailboxType", kind)
         ctx.mailboxes[key] = template
-    parent.append(copy.deepcopy(template))
+    parent.append(template.__copy__())  # lxml copies an element with its subtree
 
 
 def _single(tag: str, get: Getter) -> Writer:
@@ -367,7 +419,7 @@ _RIGHTS = _rights_template()
 
 
 def _item_rights(el: etree._Element, item: Item, ctx: RenderContext) -> None:
-    el.append(copy.deepcopy(_RIGHTS))
+    el.append(_RIGHTS.__copy__())
 
 
 _ITEM_HEAD: list[Field] = [

@@ -15,7 +15,8 @@ from outlook_emulator.ews.state import EwsState
 from outlook_emulator.tenant.model import Attachment, Event, Item, Mailbox
 
 
-def _item_index(mailbox: Mailbox, state: EwsState) -> dict[str, Item]:
+def item_index(mailbox: Mailbox, state: EwsState) -> dict[str, Item]:
+    """The mailbox's items by id, as of its latest change."""
     count = sum(len(f.items) for f in mailbox.folders.values())
 
     def build() -> dict[str, Item]:
@@ -27,7 +28,7 @@ def _item_index(mailbox: Mailbox, state: EwsState) -> dict[str, Item]:
 def find_item(mailbox: Mailbox, item_id: str, state: EwsState) -> Item:
     if not item_id:
         raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
-    index = _item_index(mailbox, state)
+    index = item_index(mailbox, state)
     item = index.get(item_id)
     if item is not None:
         return item
@@ -65,7 +66,7 @@ def find_exception(
     mailbox: Mailbox, master: Event, start: datetime, state: EwsState
 ) -> Event | None:
     """The exception item that overrides the occurrence of ``master`` originally at ``start``."""
-    for item in _item_index(mailbox, state).values():
+    for item in item_index(mailbox, state).values():
         if (
             isinstance(item, Event)
             and item.series_master_id == master.id
@@ -78,7 +79,7 @@ def find_exception(
 
 def exceptions_of(mailbox: Mailbox, state: EwsState) -> dict[str, list[Event]]:
     """The exception items of every recurring series in the mailbox, by master id."""
-    index = _item_index(mailbox, state)
+    index = item_index(mailbox, state)
 
     def build() -> dict[str, list[Event]]:
         out: dict[str, list[Event]] = {}

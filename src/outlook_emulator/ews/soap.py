@@ -10,6 +10,9 @@ was not: schema validation, server version, impersonation). References:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -72,9 +75,10 @@ def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
 
 def xml_datetime(value: datetime) -> str:
     """An xs:dateTime in UTC with a trailing Z, the form Exchange sends."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(timespec="seconds") + "Z"
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    # The first 19 characters are the date and time to the second; an offset follows them.
+    return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def xml_bool(value: bool) -> str:
@@ -120,11 +124,92 @@ def _split_envelope() -> tuple[bytes, bytes]:
 _HEAD, _TAIL = _split_envelope()
 
 
-def envelope(body_child: etree._Element | None) -> bytes:
+# A no-namespace tag no EWS response has: it marks where a pre-serialised fragment goes.
+# Text and attribute values are escaped on output, so these bytes cannot occur otherwise.
+_SLOT = "EmulatorSlot"
+_SLOT_BYTES = b"<EmulatorSlot/>"
+
+
+@dataclass
+class Spliced:
+    """A response element with slots, and the serialised elements that fill them in order.
+
+    Items a client asks for again are served from serialised copies (see
+    ``ews.rendered``); the response around them is still built as a tree.
+    """
+
+    root: etree._Element
+    parts: list[bytes] = field(default_factory=list)
+
+    def fill(self, parent: etree._Element, serialised: bytes) -> None:
+        """Append to ``parent`` elements already serialised in scope of NSMAP."""
+        etree.SubElement(parent, _SLOT)
+        self.parts.append(serialised)
+
+    def serialise(self) -> bytes:
+        pieces = etree.tostring(self.root, encoding="utf-8").split(_SLOT_BYTES)
+        if len(pieces) != len(self.parts) + 1:
+            raise AssertionError("a response has as many slots as fragments")
+        out = [pieces[0]]
+        for part, piece in zip(self.parts, pieces[1:], strict=True):
+            out.append(part)
+            out.append(piece)
+        return b"".join(out)
+
+
+def envelope(body_child: etree._Element | Spliced | None) -> bytes:
     """Wrap a response element in an envelope whose header names the server version."""
     if body_child is None:
         return _HEAD + _TAIL
+    if isinstance(body_child, Spliced):
+        return _HEAD + body_child.serialise() + _TAIL
     return _HEAD + etree.tostring(body_child, encoding="utf-8") + _TAIL
+
+
+@functools.cache
+def success_around(name: str, container: str) -> tuple[bytes, bytes]:
+    """The bytes before and after the content of a successful ``m:<name>``'s ``m:<container>``.
+
+    Built once with the same calls that write such a message into a tree, so
+    splicing ``head + content + tail`` writes what the tree would have.
+    """
+
+    def write(parent: etree._Element) -> None:
+        etree.SubElement(sub(response_message(parent, name), M + container), _SLOT)
+
+    head, tail = serialise_in_scope(write).split(_SLOT_BYTES)
+    return head, tail
+
+
+def serialise_in_scope(render: Callable[[etree._Element], object]) -> bytes:
+    """What ``render`` appends to an element, serialised as it is inside a response.
+
+    The wrapper declares the prefixes a response root declares (NSMAP), so the
+    fragment carries no namespace declarations of its own, exactly as it would
+    had it been written into the response tree itself.
+    """
+    wrapper = etree.Element(_SLOT, nsmap=NSMAP)
+    render(wrapper)
+    data = etree.tostring(wrapper, encoding="utf-8")
+    start = data.index(b">") + 1
+    if data[start - 2 : start] == b"/>":
+        return b""
+    return data[start : -len(b"</EmulatorSlot>")]
+
+
+def serialise_each(count: int, render: Callable[[etree._Element, int], object]) -> list[bytes]:
+    """``serialise_in_scope`` of ``render(parent, i)`` for each i below ``count``, in one pass.
+
+    One wrapper and one serialisation for a whole page: a slot after each
+    part marks where it ends.
+    """
+
+    def write(wrapper: etree._Element) -> None:
+        for i in range(count):
+            render(wrapper, i)
+            etree.SubElement(wrapper, _SLOT)
+
+    return serialise_in_scope(write).split(_SLOT_BYTES)[:count]
 
 
 def fault(code: str, message: str, details: dict[str, str] | None = None) -> bytes:

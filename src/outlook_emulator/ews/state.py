@@ -12,6 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from outlook_emulator.ews.rendered import RenderedItems
+
 V = TypeVar("V")
 
 
@@ -27,6 +29,8 @@ class EwsState:
         # only the last change, but the sync operations must tell a new item or folder
         # (Create) from a changed one (Update); an item moved into a folder is new there.
         self._births: dict[tuple[str, str], int] = {}
+        # Serialised items, so a page of items asked for again costs look-ups.
+        self.rendered = RenderedItems()
 
     def note_births(self, sightings: Iterable[tuple[str, str, int]]) -> None:
         """Record (where, id, change sequence) sightings; the first sighting wins."""

@@ -17,9 +17,11 @@ from outlook_emulator.ews.operations import (
     sync_folder_hierarchy,
     sync_folder_items,
 )
+from outlook_emulator.ews.soap import Spliced
 from outlook_emulator.ews.state import EwsState
 
-Handler = Callable[[EwsContext, etree._Element, EwsState], etree._Element]
+# A handler answers with the response element, or one with slots for serialised items.
+Handler = Callable[[EwsContext, etree._Element, EwsState], etree._Element | Spliced]
 
 OPERATIONS: dict[str, Handler] = {
     "ConvertId": convert_id.handle,

@@ -12,16 +12,26 @@ from __future__ import annotations
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
-from outlook_emulator.ews.items import RenderContext, owner_of, render_item
-from outlook_emulator.ews.lookup import exceptions_of, find_exception, find_item
+from outlook_emulator.ews.items import RenderContext, items_xml, owner_of
+from outlook_emulator.ews.lookup import exceptions_of, find_exception, find_item, item_index
 from outlook_emulator.ews.occurrences import is_deleted, nth_start, occurrence_id
 from outlook_emulator.ews.shapes import parse_shape
-from outlook_emulator.ews.soap import EwsError, M, T, required, response_message, response_root, sub
+from outlook_emulator.ews.soap import (
+    EwsError,
+    M,
+    Spliced,
+    T,
+    required,
+    response_message,
+    response_root,
+    sub,
+    success_around,
+)
 from outlook_emulator.ews.state import EwsState
 from outlook_emulator.tenant.model import Event, Item, Mailbox
 
 
-def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> Spliced:
     render = RenderContext(
         shape=parse_shape(required(request, "ItemShape")),
         version=ctx.version,
@@ -30,18 +40,40 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     if ctx.mailbox is not None:
         exceptions = exceptions_of(ctx.mailbox, state)
         render.exceptions = lambda master_id: exceptions.get(master_id, [])
-    response = response_root("GetItemResponse")
-    messages = sub(response, M + "ResponseMessages")
+    reply = Spliced(response_root("GetItemResponse"))
+    messages = sub(reply.root, M + "ResponseMessages")
     item_ids = required(request, "ItemIds")
+    found = _lookup_all(ctx, item_ids, state)
+    written = iter(items_xml([f for f in found if isinstance(f, Item)], render, state.rendered))
+    head, tail = success_around("GetItemResponseMessage", "Items")
+    run: list[bytes] = []  # successive successes, spliced in as one
+    for outcome in found:
+        if isinstance(outcome, EwsError):
+            if run:
+                reply.fill(messages, b"".join(run))
+                run = []
+            sub(response_message(messages, "GetItemResponseMessage", outcome), M + "Items")
+        else:
+            run += (head, next(written), tail)
+    if run:
+        reply.fill(messages, b"".join(run))
+    return reply
+
+
+def _lookup_all(
+    ctx: EwsContext, item_ids: etree._Element, state: EwsState
+) -> list[Item | EwsError]:
+    """Each id's item, or the error that answers it, in request order."""
+    # Most ids name stored items: one index for the batch, not one look-up of it per id.
+    index = item_index(ctx.mailbox, state) if ctx.mailbox is not None else {}
+    found: list[Item | EwsError] = []
     for el in item_ids:
         try:
-            item = _lookup(ctx, el, state)
+            stored = index.get(el.get("Id", "")) if el.tag == T + "ItemId" else None
+            found.append(stored if stored is not None else _lookup(ctx, el, state))
         except EwsError as exc:
-            sub(response_message(messages, "GetItemResponseMessage", exc), M + "Items")
-            continue
-        msg = response_message(messages, "GetItemResponseMessage")
-        render_item(sub(msg, M + "Items"), item, render)
-    return response
+            found.append(exc)
+    return found
 
 
 def _lookup(ctx: EwsContext, el: etree._Element, state: EwsState) -> Item:

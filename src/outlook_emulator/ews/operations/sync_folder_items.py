@@ -13,18 +13,20 @@ and paged with a binary search, so a page costs its own size.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
 from outlook_emulator.ews.context import EwsContext
 from outlook_emulator.ews.folders import is_exception, resolve
-from outlook_emulator.ews.items import RenderContext, owner_of, render_item
+from outlook_emulator.ews.items import RenderContext, items_xml, owner_of
 from outlook_emulator.ews.shapes import parse_shape
 from outlook_emulator.ews.soap import (
     EwsError,
     EwsFault,
     M,
+    Spliced,
     T,
     required,
     response_message,
@@ -46,14 +48,14 @@ class _Change:
     item: Item | None  # None: deleted
 
 
-def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._Element:
+def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> Spliced:
     render = RenderContext(
         shape=parse_shape(required(request, "ItemShape")), find=True, version=ctx.version
     )
     max_changes = _max_changes(required(request, "MaxChangesReturned"))
     ignore = {el.get("Id", "") for el in request.iterfind(f"{M}Ignore/{T}ItemId")}
-    response = response_root("SyncFolderItemsResponse")
-    messages = sub(response, M + "ResponseMessages")
+    reply = Spliced(response_root("SyncFolderItemsResponse"))
+    messages = sub(reply.root, M + "ResponseMessages")
     try:
         target = required(request, "SyncFolderId")
         if len(target) != 1:
@@ -73,7 +75,7 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
         )
     except EwsError as exc:
         response_message(messages, "SyncFolderItemsResponseMessage", exc)
-        return response
+        return reply
     changes = _changes(folder, ref.mailbox.address, ref.mailbox.seq, state)
     page, more = _page(changes, previous, ignore, max_changes)
     following = SyncState(
@@ -89,9 +91,11 @@ def handle(ctx: EwsContext, request: etree._Element, state: EwsState) -> etree._
     box = sub(msg, M + "Changes")
     render.folder_change_keys[folder.id] = ref.change_key
     render.owner = owner_of(ref.mailbox)
+    listed = [change.item for change in page if change.item is not None]
+    written = iter(items_xml(listed, render, state.rendered))
     for change in page:
-        _write_change(box, change, previous, render, state)
-    return response
+        _write_change(reply, box, change, previous, written, state)
+    return reply
 
 
 def _max_changes(el: etree._Element | None) -> int:
@@ -155,10 +159,11 @@ def _page(
 
 
 def _write_change(
+    reply: Spliced,
     box: etree._Element,
     change: _Change,
     previous: SyncState,
-    render: RenderContext,
+    written: Iterator[bytes],
     state: EwsState,
 ) -> None:
     if change.item is None:
@@ -167,4 +172,4 @@ def _write_change(
     is_new = previous.initial or state.born_after(
         change.item.folder_id, change.item_id, previous.seq
     )
-    render_item(sub(box, T + ("Create" if is_new else "Update")), change.item, render)
+    reply.fill(sub(box, T + ("Create" if is_new else "Update")), next(written))
