@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 from test_ews_exchangelib import ALICE, EVENTS, bulk_mail, write_tenant
-from test_ews_protocol import NS, Ews, codes
+from test_ews_protocol import NS, Ews, codes, serve
 
 from outlook_emulator.ews.rendered import RenderedItems
 from outlook_emulator.tenant.changes import delete_file, move_file, put_file
@@ -37,14 +37,7 @@ def tenant(tmp_path_factory: pytest.TempPathFactory) -> Tenant:
 
 @pytest.fixture
 def ews(tenant: Tenant) -> Iterator[Ews]:
-    ews = Ews(tenant)
-    ews.server.start()
-    try:
-        yield ews
-    finally:
-        ews.session.close()
-        ews.server.stop()
-    assert ews.validator.failures == []
+    yield from serve(tenant)
 
 
 def item_id(tenant: Tenant, path: str) -> str:
