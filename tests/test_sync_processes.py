@@ -15,6 +15,8 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -143,12 +145,14 @@ def _sync_under_way(
     return sync, _workers_of(sync.pid)
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
-def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
-    tenant: Path, tmp_path: Path
-) -> None:
+@contextmanager
+def _interruptible(
+    tenant: Path, tmp_path: Path, seed: int
+) -> Iterator[tuple[Path, Path, Callable[[], None]]]:
+    """A slow server and a two-process sync with small pages, so it is still under way
+    when interrupted; and the check that the next sync completes what it left."""
     faults = json.dumps({"slow": 0.3, "slow_seconds": 0.2})
-    with running_emulator(tenant, "--faults", faults, "--seed", "3") as emulator:
+    with running_emulator(tenant, "--faults", faults, "--seed", str(seed)) as emulator:
         index = tmp_path / "i.db"
         config = cloud_config(
             tmp_path / "c.toml",
@@ -156,6 +160,24 @@ def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
             index,
             "sync_processes = 2\nmax_concurrent_mailboxes = 2\npage_size = 5",
         )
+
+        def completes() -> None:
+            """The next sync ends without errors, with the index of a sync in one process."""
+            assert sync_json(config)["errors"] == []
+            reference = cloud_config(
+                tmp_path / "r.toml", emulator, tmp_path / "r.db", "sync_processes = 1"
+            )
+            assert sync_json(reference)["errors"] == []
+            assert export(config) == export(reference)
+
+        yield config, index, completes
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
+def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
+    tenant: Path, tmp_path: Path
+) -> None:
+    with _interruptible(tenant, tmp_path, seed=3) as (config, index, completes):
         sync, workers = _sync_under_way(config, index, "--json")
         assert len(workers) == 2, "two worker processes sync the mailboxes"
         os.kill(workers[0], signal.SIGKILL)
@@ -167,30 +189,14 @@ def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
         assert "stopped unexpectedly" in failed[0]["error"]
         assert failed[0]["mailbox"] in USERS
         assert f"{failed[0]['mailbox']}: its sync worker process stopped unexpectedly" in err
-
-        again = sync_json(config)
-        assert again["errors"] == []
-        reference = cloud_config(
-            tmp_path / "r.toml", emulator, tmp_path / "r.db", "sync_processes = 1"
-        )
-        assert sync_json(reference)["errors"] == []
-        assert export(config) == export(reference)
+        completes()
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
 def test_ctrl_c_stops_the_workers_and_the_next_sync_completes(
     tenant: Path, tmp_path: Path
 ) -> None:
-    faults = json.dumps({"slow": 0.3, "slow_seconds": 0.2})
-    with running_emulator(tenant, "--faults", faults, "--seed", "5") as emulator:
-        index = tmp_path / "i.db"
-        # Small pages: the sync is still under way when it is interrupted.
-        config = cloud_config(
-            tmp_path / "c.toml",
-            emulator,
-            index,
-            "sync_processes = 2\nmax_concurrent_mailboxes = 2\npage_size = 5",
-        )
+    with _interruptible(tenant, tmp_path, seed=5) as (config, index, completes):
         sync, workers = _sync_under_way(config, index)
         assert len(workers) == 2
         sync.send_signal(signal.SIGINT)
@@ -199,12 +205,7 @@ def test_ctrl_c_stops_the_workers_and_the_next_sync_completes(
         assert "interrupted; the next sync resumes from the last committed page" in err
         for pid in workers:  # the workers are gone with it
             assert not Path(f"/proc/{pid}").exists() or b"zombie" in _state(pid)
-        assert sync_json(config)["errors"] == []
-        reference = cloud_config(
-            tmp_path / "r.toml", emulator, tmp_path / "r.db", "sync_processes = 1"
-        )
-        assert sync_json(reference)["errors"] == []
-        assert export(config) == export(reference)
+        completes()
 
 
 def _state(pid: int) -> bytes:
