@@ -19,7 +19,6 @@ sync, so:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import copy
 import datetime as dt
@@ -38,7 +37,7 @@ from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item, Message
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
 from exchangelib.services.common import EWSAccountService, item_ids_element, shape_element
-from exchangelib.util import MNS, TNS, create_element, get_xml_attr
+from exchangelib.util import MNS, TNS, create_element, get_xml_attr, safe_b64decode
 from lxml import etree
 
 from outlook_connector.sources.ews import readers
@@ -52,6 +51,13 @@ ShapeCache = dict[tuple[str | None, str, tuple[str, ...]], Any]
 
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
+
+# Element names read straight from the answers (EWS reference: "ItemId",
+# "DateTimeReceived", "FileAttachment", "Content").
+_ITEM_ID = f"{{{TNS}}}ItemId"
+_RECEIVED_TAG = f"{{{TNS}}}DateTimeReceived"
+_FILE_ATTACHMENT = f"{{{TNS}}}FileAttachment"
+_CONTENT = f"{{{TNS}}}Content"
 
 
 class _ChunkedResponse:
@@ -173,9 +179,6 @@ class SyncPage(SingleRequest, ChunkedRead, SyncFolderItems):
         )
 
 
-_ITEM_ID = f"{{{TNS}}}ItemId"
-_RECEIVED_TAG = f"{{{TNS}}}DateTimeReceived"
-
 # item:DateTimeReceived is defined on every item type (ItemType), not only on messages.
 _RECEIVED = {FieldPath(field=Message.get_field_by_fieldname("datetime_received"))}
 
@@ -267,12 +270,11 @@ def _item_ids(items: list[Any], version: Any) -> Any:
     if not all(isinstance(i, tuple) and len(i) == 2 for i in items):
         return item_ids_element(items=items, version=version)
     container = create_element("m:ItemIds")
-    tag = f"{{{TNS}}}ItemId"
     for item_id, changekey in items:
         attributes = (
             {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
         )
-        etree.SubElement(container, tag, attributes)
+        etree.SubElement(container, _ITEM_ID, attributes)
     return container
 
 
@@ -281,7 +283,7 @@ def general_item(elem: Any, account: Any) -> Any:
     try:
         model = BaseFolder.item_model_from_tag(elem.tag)
     except ValueError:
-        id_elem = elem.find(f"{{{TNS}}}ItemId")
+        id_elem = child(elem, _ITEM_ID)
         return UnknownItem(
             item_id=id_elem.get("Id") if id_elem is not None else None,
             tag=elem.tag.rsplit("}", 1)[-1],
@@ -411,22 +413,17 @@ class ChunkedGetAttachment(SingleRequest, ChunkedRead, GetAttachment):
         return super()._elem_to_obj(elem)
 
 
-_FILE_ATTACHMENT = f"{{{TNS}}}FileAttachment"
-_CONTENT = f"{{{TNS}}}Content"
-
-
 def file_content(elem: Any) -> bytes | Exception:
     """The bytes of a ``t:FileAttachment``'s ``t:Content`` (none: empty), or why they are unreadable.
 
-    Padding is added where the server left it out, as exchangelib does.
+    Padding the server left out is added (exchangelib's ``safe_b64decode``).
     """
     content = child(elem, _CONTENT)
     text = content.text if content is not None else None
     if not text:
         return b""
-    text += "=" * (-len(text) % 4)
     try:
-        return base64.b64decode(text)
+        return bytes(safe_b64decode(text))
     except binascii.Error as exc:
         return MalformedResponseError(f"the attachment's content is not base64: {exc}")
 
