@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from outlook_connector.sinks.checkpoints import Checkpointer
+
 Document = dict[str, Any]
 
 # 2: the text of written documents reaches documents_fts from ``_write_rows``,
@@ -177,7 +179,7 @@ def _text(value: Any) -> str:
 class SQLiteIndex:
     """The embedded index. Thread-safe: one connection, one writer at a time."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wal_limit_bytes: int | None = None) -> None:
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,6 +188,11 @@ class SQLiteIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        # Checkpoints are made by a thread of their own once something is written
+        # (``sinks.checkpoints``), not inside this connection's commits.
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._wal_limit = wal_limit_bytes
+        self._checkpoints: Checkpointer | None = None
         with self._lock:
             self._db.executescript(_SCHEMA)
             # An index made by schema 1 has triggers that would index written text twice.
@@ -560,6 +567,8 @@ class SQLiteIndex:
 
     def close(self) -> None:
         with self._lock:
+            if self._checkpoints is not None:
+                self._checkpoints.close()
             self._db.close()
 
     def __enter__(self) -> SQLiteIndex:
@@ -569,18 +578,26 @@ class SQLiteIndex:
         self.close()
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        if self._checkpoints is None:
+            limit = {} if self._wal_limit is None else {"wal_limit_bytes": self._wal_limit}
+            self._checkpoints = Checkpointer(self.path, **limit)
+        return _Transaction(self._db, self._checkpoints)
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, checkpoints: Checkpointer) -> None:
         self._db = db
+        self._checkpoints = checkpoints
 
     def __enter__(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type:
+            self._db.execute("ROLLBACK")
+            return
+        self._db.execute("COMMIT")
+        self._checkpoints.committed()
 
 
 # One encoder for every document: ``json.dumps`` with options builds a new one
