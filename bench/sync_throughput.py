@@ -21,7 +21,10 @@ process:
    polled; and ``ru_maxrss`` from wait4);
 3. the insert ceiling: the synced documents (``outlook-connector export``)
    inserted again into a fresh ``SQLiteIndex`` in pages of ``page_size``, one
-   transaction a page as the engine commits them (in this process);
+   transaction a page as the engine commits them (in this process); then both
+   ceilings at once, the insert in a process of its own while this one
+   downloads: what a sync would take on these cores if it did nothing else
+   (reported for context: on 2 cores the two ceilings compete for them);
 4. the same sync with a fraction of Graph/EWS requests throttled by the
    emulator's fault injector (429 + Retry-After, EWS ErrorServerBusy), with the
    Retry-After seconds the emulator asked for (``GET /_emulator/stats``);
@@ -39,11 +42,13 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +61,19 @@ from graph_download import Downloader  # noqa: E402
 from outlook_connector.sinks.sqlite import SQLiteIndex  # noqa: E402
 
 
-def insert_ceiling(export_file: Path, work: Path, page_size: int) -> dict[str, Any]:
-    """Insert the exported documents into a fresh index the way the engine commits pages."""
+def load_export(export_file: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The exported documents by mailbox and type, as the sync wrote them."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     with export_file.open(encoding="utf-8") as lines:
         for line in lines:
             doc = json.loads(line)
             groups[(doc["mailbox"], doc["type"])].append(doc)
+    return groups
+
+
+def insert_groups(groups: dict[tuple[str, str], list[dict[str, Any]]], work: Path,
+                  page_size: int) -> dict[str, Any]:
+    """Insert documents into a fresh index the way the engine commits pages."""
     count = sum(map(len, groups.values()))
     index_path = work / "insert-ceiling.db"
     bl.remove_index(index_path)
@@ -80,6 +91,51 @@ def insert_ceiling(export_file: Path, work: Path, page_size: int) -> dict[str, A
     bl.remove_index(index_path)
     return {"documents": count, "seconds": seconds, "per_second": count / seconds,
             "file_bytes": size}
+
+
+def insert_ceiling(export_file: Path, work: Path, page_size: int) -> dict[str, Any]:
+    """The insert ceiling: the exported documents inserted again, in this process."""
+    return insert_groups(load_export(export_file), work, page_size)
+
+
+# The insert ceiling in a process of its own, started on a line from its stdin
+# once the documents are loaded, for the run of both ceilings at once.
+_INSERT_PROCESS = f"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from sync_throughput import insert_groups, load_export
+groups = load_export(Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+print(json.dumps(insert_groups(groups, Path(sys.argv[2]), int(sys.argv[3]))), flush=True)
+"""
+
+
+def both_ceilings(download: Callable[[], dict[str, Any]], export_file: Path, work: Path,
+                  page_size: int) -> dict[str, Any]:
+    """The download and the insert ceilings at once, each in its own process.
+
+    A sync has to do both, on the same cores: this is what it would take if it
+    did nothing else, with nothing waiting for anything.
+    """
+    bl.log("both ceilings at once: downloading while another process inserts")
+    inserter = subprocess.Popen(
+        [bl.PYTHON, "-c", _INSERT_PROCESS, str(export_file), str(work), str(page_size)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert inserter.stdin is not None and inserter.stdout is not None
+    if inserter.stdout.readline().strip() != "ready":
+        inserter.kill()
+        return {"error": "the insert process did not start"}
+    started = time.perf_counter()
+    inserter.stdin.write("go\n")
+    inserter.stdin.flush()
+    downloaded = download()
+    inserted = json.loads(inserter.stdout.readline())
+    seconds = time.perf_counter() - started
+    inserter.wait()
+    return {"seconds": seconds, "download_seconds": downloaded.get("seconds"),
+            "insert_seconds": inserted["seconds"], "documents": inserted["documents"]}
 
 
 _RETRY = re.compile(r"retrying in ([0-9.]+) s")
@@ -223,6 +279,13 @@ def measure(folder: Path, platforms: list[str], args: argparse.Namespace,
                 bl.log("insert ceiling: inserting the exported documents")
                 result["insert"] = insert_ceiling(export_file, work, args.page_size)
                 bl.log(f"insert ceiling: {result['insert']['per_second']:.0f} documents/s")
+                if platform == "server":
+                    download = partial(ews_download_run, emu, config)
+                else:
+                    download = partial(download_run, emu, info, args, False)
+                result["both_ceilings"] = both_ceilings(download, export_file, work,
+                                                        args.page_size)
+                bl.log(f"both ceilings at once: {result['both_ceilings'].get('seconds', 0):.1f} s")
                 export_file.unlink()
                 save()
                 if args.throttle > 0:
@@ -276,6 +339,11 @@ def ratios(result: dict[str, Any], reference: dict[str, Any] | None, platform: s
         share = sync["per_second"] / rate
         rows.append([f"{platform}: full sync / slower ceiling ({name}, {rate:.0f} docs/s)",
                      f"{share:.0%}", ">= 60%", "met" if share >= 0.6 else "NOT met"])
+    both = mine.get("both_ceilings", {})
+    if "seconds" in both:
+        rows.append([f"{platform}: full sync / both ceilings at once "
+                     f"({both['seconds']:.1f} s / {sync['seconds']:.1f} s)",
+                     f"{both['seconds'] / sync['seconds']:.0%}", "(context)", "-"])
     if reference and reference.get(platform, {}).get("sync"):
         ref = reference[platform]["sync"]
         growth = sync["tree_rss_peak_kb"] / ref["tree_rss_peak_kb"]
@@ -334,6 +402,12 @@ def report(result: dict[str, Any], reference: dict[str, Any] | None, platforms: 
                 i = mine["insert"]
                 rows.append([res["tenant"], platform, "insert ceiling (SQLiteIndex)",
                              f"{i['seconds']:.1f}", f"{i['per_second']:.0f}", "-", "-", "-"])
+            both = mine.get("both_ceilings")
+            if both and "seconds" in both:
+                rows.append([res["tenant"], platform,
+                             f"both ceilings at once (download {both['download_seconds']:.1f} s, "
+                             f"insert {both['insert_seconds']:.1f} s)", f"{both['seconds']:.1f}",
+                             f"{both['documents'] / both['seconds']:.0f}", "-", "-", "-"])
     lines.append(bl.table(["tenant", "platform", "run", "seconds", "docs/s",
                            "peak RSS (all processes)",
                            "requests", "Retry-After s"], rows))
