@@ -75,9 +75,14 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
-        db = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
         try:
+            db = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+        except sqlite3.Error as exc:
+            # Nothing is lost: the log grows, and is checkpointed when the index closes.
+            log.warning("the index %s gets no checkpoints while open: %s", self._path, exc)
+            return
+        try:
             while True:
                 self._committed.wait()
                 if self._closing.wait(self._settle):
