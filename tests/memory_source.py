@@ -34,6 +34,8 @@ class MemorySource:
         self.fail_after_pages: int | None = None  # raise after this many pages (a crash)
         self.expired_cursors: set[str] = set()
         self.pages_served = 0
+        # (mailbox, folder) -> the name users see, where it is not the folder's key
+        self.display_names: dict[tuple[str, str], str] = {}
 
     # test controls
     def put(self, mailbox: str, folder: str, item_id: str, title: str) -> None:
@@ -58,7 +60,9 @@ class MemorySource:
         if mailbox.address in self.broken_mailboxes:
             raise MailboxUnavailable(f"{mailbox.address}: mailbox cannot be opened")
         return [
-            Collection(key=f"mail:{f}", object_type="Inbox Mails", name=f)
+            Collection(
+                key=f"mail:{f}", object_type="Inbox Mails", name=self.display_names.get((m, f), f)
+            )
             for (m, f) in sorted(self.folders)
             if m == mailbox.address
         ]
@@ -66,7 +70,7 @@ class MemorySource:
     def changes(
         self, mailbox: Mailbox, collection: Collection, cursor: str | None
     ) -> Iterator[Page]:
-        folder = self.folders[(mailbox.address, collection.name)]
+        folder = self.folders[(mailbox.address, collection.key.removeprefix("mail:"))]
         if cursor in self.expired_cursors:
             raise CursorExpired("cursor expired")
         if cursor is None or cursor.startswith("enum:"):
@@ -113,6 +117,7 @@ class MemorySource:
                         "type": collection.object_type,
                         "title": folder.items[item_id],
                         "mailbox": mailbox.address,
+                        "folder": collection.name,
                     }
                 )
             elif op == "delete":

@@ -179,3 +179,25 @@ def test_documents_seen_again_unchanged_are_not_rewritten(index: SQLiteIndex) ->
     source.folders[("a@x.example", "inbox")].items["a1"] = "edited"
     summary = SyncEngine(source, index).run(full=True)
     assert summary.indexed == 1 and titles(index)["a1"] == "edited"
+
+
+def test_a_renamed_folder_is_read_again_and_its_documents_carry_the_new_name(
+    index: SQLiteIndex,
+) -> None:
+    source = populated()
+    SyncEngine(source, index).run()
+    source.display_names[("a@x.example", "inbox")] = "Inbox/Projects"
+    source.delete("a@x.example", "inbox", "a4")
+    summary = SyncEngine(source, index).run()
+    assert summary.ok
+    folders = {d["id"]: d["folder"] for d in index.export()}
+    assert {folders[f"a{i}"] for i in range(4)} == {"Inbox/Projects"}
+    assert {folders[f"b{i}"] for i in range(5)} == {"inbox"}  # the other mailbox's
+    assert "a4" not in folders and len(folders) == 9
+    # Once read under its new name, the folder is synced by its changes again.
+    served = source.pages_served
+    source.put("a@x.example", "inbox", "a7", "late")
+    SyncEngine(source, index).run()
+    assert source.pages_served - served == 2  # one page of changes per mailbox
+    late = index.get("a7")
+    assert late is not None and late["folder"] == "Inbox/Projects"

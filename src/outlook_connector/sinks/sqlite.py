@@ -211,6 +211,8 @@ class SQLiteIndex:
     ) -> Round:
         """Start syncing a collection: where to resume, and which generation to stamp.
 
+        - a collection whose name changed (a folder renamed or moved) is enumerated
+          again under a new generation, so its documents carry the new name;
         - an enumeration that was interrupted resumes from the page where it stopped;
         - ``full`` (or no cursor yet) starts a new enumeration under a new generation;
         - otherwise the round continues from the stored cursor (a delta link, or
@@ -226,7 +228,12 @@ class SQLiteIndex:
                 )
                 state = self.collection_state(mailbox, collection)
                 assert state is not None
-            if state.enumerating and state.cursor is not None:
+            if state.name != name and state.cursor is not None:
+                # Documents carry their collection's name (a mail its folder's path, an
+                # event its calendar's): a renamed one is read again in full, so that
+                # each document says where it is now.
+                round_ = Round(None, state.generation + 1, enumerating=True)
+            elif state.enumerating and state.cursor is not None:
                 round_ = Round(state.cursor, state.generation, enumerating=True)
             elif full or state.cursor is None:
                 round_ = Round(None, state.generation + 1, enumerating=True)
