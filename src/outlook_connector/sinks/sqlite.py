@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from outlook_connector.sinks.checkpoints import Checkpointer
+from outlook_connector.sinks.checkpoints import WAL_LIMIT_BYTES, Checkpointer
 
 Document = dict[str, Any]
 
@@ -179,7 +179,7 @@ def _text(value: Any) -> str:
 class SQLiteIndex:
     """The embedded index. Thread-safe: one connection, one writer at a time."""
 
-    def __init__(self, path: str | Path, *, wal_limit_bytes: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, wal_limit_bytes: int = WAL_LIMIT_BYTES) -> None:
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -586,8 +586,7 @@ class SQLiteIndex:
 
     def _transaction(self) -> _Transaction:
         if self._checkpoints is None:
-            limit = {} if self._wal_limit is None else {"wal_limit_bytes": self._wal_limit}
-            self._checkpoints = Checkpointer(self.path, **limit)
+            self._checkpoints = Checkpointer(self.path, wal_limit_bytes=self._wal_limit)
         return _Transaction(self._db, self._checkpoints)
 
 
