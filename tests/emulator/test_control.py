@@ -1,4 +1,4 @@
-"""The control API over HTTP: PUT, DELETE and move change the served tenant."""
+"""The control API over HTTP: PUT, DELETE, move and rename change the served tenant."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.tenants import write_mail, write_tenant
 
 from outlook_emulator.control import ControlApp
 from outlook_emulator.http import EmulatorServer
@@ -74,3 +75,37 @@ def test_unknown_mailbox_is_404(tenant: Tenant) -> None:
         server.stop()
     assert answer.status_code == 404
     assert "nobody@contoso.example" in answer.json()["error"]["message"]
+
+
+def test_a_folder_renamed_keeps_its_id_and_items_and_gets_a_new_change_key(
+    tmp_path: Path,
+) -> None:
+    write_tenant(tmp_path, [BOX])
+    write_mail(tmp_path, BOX, "Projects/Q3/plan.eml", "Q3 plan", "body")
+    write_mail(tmp_path, BOX, "Done/old.eml", "Old", "body")
+    tenant = load_tenant(tmp_path)
+    mailbox = tenant.mailboxes[BOX]
+    projects = mailbox.folder_by_path("Projects")
+    assert projects is not None
+    items, key = dict(projects.items), projects.changed_seq
+    server = EmulatorServer([ControlApp(tenant)])
+    server.start()
+    try:
+        with httpx.Client(base_url=f"{server.base_url}/_emulator/mailboxes/{BOX}") as http:
+            renamed = http.post("/rename", json={"folder": "Projects", "name": "Old projects"})
+            assert renamed.json() == {"id": projects.id}
+            taken = http.post("/rename", json={"folder": "Done", "name": "old PROJECTS"})
+            default = http.post("/rename", json={"folder": "inbox", "name": "Post"})
+            missing = http.post("/rename", json={"folder": "Nowhere", "name": "X"})
+            empty = http.post("/rename", json={"folder": "Done", "name": " "})
+            shapeless = http.post("/rename", json={"folder": "Done"})
+    finally:
+        server.stop()
+    assert projects.display_name == "Old projects" and projects.items == items
+    assert projects.changed_seq > key and mailbox.folder_by_path("Projects") is projects
+    assert taken.status_code == 409 and "Old projects" not in taken.text
+    assert default.status_code == 400 and "default folder" in default.json()["error"]["message"]
+    assert missing.status_code == 404 and "Nowhere" in missing.json()["error"]["message"]
+    assert empty.status_code == 400 and shapeless.status_code == 400
+    done = mailbox.folder_by_path("Done")
+    assert done is not None and done.display_name == "Done"

@@ -85,6 +85,34 @@ def move_file(tenant: Tenant, address: str, source: str, target: str) -> str:
         return found[0][1].id
 
 
+def rename_folder(tenant: Tenant, address: str, path: str, name: str) -> str:
+    """Gives the folder at ``path`` the display name ``name``; returns the folder's id.
+
+    As a user renaming a folder in Outlook: the folder keeps its id, its items and its
+    place, and gets a new change key. ``path`` stays the folder's path in the tenant
+    folder, which is how this API names it. Default folders (Inbox, Contacts, ...)
+    cannot be renamed, and no two folders under one parent share a name.
+    """
+    name = name.strip()
+    if not name:
+        raise ValueError("a folder's name cannot be empty")
+    with tenant.lock:
+        mailbox = _mailbox(tenant, address)
+        folder = mailbox.folder_by_path(path)
+        if folder is None or folder.parent_id is None:
+            raise NotFound(f"no folder {path!r} in {mailbox.address}")
+        if folder.well_known_name is not None:
+            raise ValueError(f"{path!r} is a default folder, which cannot be renamed")
+        siblings = mailbox.folders[folder.parent_id].child_ids
+        for sibling_id in siblings:
+            sibling = mailbox.folders[sibling_id]
+            if sibling is not folder and sibling.display_name.casefold() == name.casefold():
+                raise FileExistsError(f"{mailbox.address} already has a folder {name!r} there")
+        folder.display_name = name
+        folder.changed_seq = mailbox.next_seq()
+        return folder.id
+
+
 def _mailbox(tenant: Tenant, address: str) -> Mailbox:
     mailbox = tenant.mailboxes.get(address.lower())
     if mailbox is None:
