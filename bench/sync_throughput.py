@@ -131,10 +131,13 @@ def both_ceilings(download: Callable[[], dict[str, Any]], export_file: Path, wor
     inserter.stdin.write("go\n")
     inserter.stdin.flush()
     downloaded = download()
-    inserted = json.loads(inserter.stdout.readline())
+    line = inserter.stdout.readline()
     seconds = time.perf_counter() - started
-    inserter.wait()
-    return {"seconds": seconds, "download_seconds": downloaded.get("seconds"),
+    if inserter.wait() != 0 or not line.strip() or "seconds" not in downloaded:
+        # The other figures are still worth recording.
+        return {"error": f"insert exit status {inserter.returncode}, download {downloaded}"}
+    inserted = json.loads(line)
+    return {"seconds": seconds, "download_seconds": downloaded["seconds"],
             "insert_seconds": inserted["seconds"], "documents": inserted["documents"]}
 
 
