@@ -11,13 +11,13 @@ The writer's connection therefore has automatic checkpoints off, and this
 thread checkpoints with a connection of its own, woken by commits:
 
 - a PASSIVE checkpoint copies what it can without ever blocking the writer;
-- once the log is larger than ``wal_limit_bytes``, a TRUNCATE checkpoint: the
+- once the log is larger than ``WAL_LIMIT_BYTES``, a TRUNCATE checkpoint: the
   writer waits while the rest is copied, and the log is emptied. The log cannot
   restart while the writer keeps appending to it, so this is what bounds it.
 
 A reader holding an old snapshot (a search running during the sync) can keep a
 TRUNCATE checkpoint from finishing, and the writer waits meanwhile; it gives up
-after ``busy_seconds``, and only PASSIVE checkpoints are made for the next
+after ``BUSY_SECONDS``, and only PASSIVE checkpoints are made for the next
 ``RETRY_SECONDS``, so a long reader slows the writer down only now and then. A failed checkpoint loses nothing: the pages stay
 in the log, and SQLite checkpoints them when the last connection closes.
 """
@@ -45,19 +45,10 @@ RETRY_SECONDS = 10.0
 class Checkpointer:
     """Checkpoints the log of the index at ``path`` after commits, until closed."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        wal_limit_bytes: int = WAL_LIMIT_BYTES,
-        busy_seconds: float = BUSY_SECONDS,
-        settle_seconds: float = SETTLE_SECONDS,
-    ) -> None:
+    def __init__(self, path: Path, *, wal_limit_bytes: int = WAL_LIMIT_BYTES) -> None:
         self._path = path
         self._wal = Path(f"{path}-wal")
         self._limit = wal_limit_bytes
-        self._busy_ms = int(busy_seconds * 1000)
-        self._settle = settle_seconds
         self._truncate_from = 0.0  # time.monotonic() before which only PASSIVE is tried
         self._committed = threading.Event()
         self._closing = threading.Event()
@@ -76,8 +67,8 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
-            db = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            db = sqlite3.connect(str(self._path), isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         except sqlite3.Error as exc:
             # Nothing is lost: the log grows, and is checkpointed when the index closes.
             log.warning("the index %s gets no checkpoints while open: %s", self._path, exc)
@@ -85,7 +76,7 @@ class Checkpointer:
         try:
             while True:
                 self._committed.wait()
-                if self._closing.wait(self._settle):
+                if self._closing.wait(SETTLE_SECONDS):
                     return
                 self._committed.clear()
                 self._checkpoint(db)
