@@ -82,38 +82,6 @@ def test_getitem_answers_of_unknown_types_become_unknown_items(source: EwsSource
     assert TextGetItem(account=account)._elem_to_obj(elem) == UnknownItem("X1", "Persona")
 
 
-def test_getitem_asks_for_text_bodies(source: EwsSource) -> None:
-    account = source.connection.account(ALICE.address)
-    payload = TextGetItem(account=account).get_payload(
-        items=[("X1", "C")], additional_fields=None, shape="IdOnly"
-    )
-    shape = payload[0]
-    assert [etree.QName(child).localname for child in shape] == ["BaseShape", "BodyType"]
-    assert shape[1].text == "Text"
-
-
-def test_getitem_requests_are_exchangelibs_own_with_text_bodies(source: EwsSource) -> None:
-    from exchangelib.services import GetItem
-
-    from outlook_connector.sources.ews.fields import item_fields
-
-    account = source.connection.account(ALICE.address)
-    items = [("X1", None), ("X2", "CK2"), ("X3", None)]
-    for kind in ("mail", "contacts", "calendar", "tasks"):
-        fields = item_fields(kind)
-        reader = TextGetItem(account=account)
-        ours = [reader.get_payload(items=items, additional_fields=fields, shape="IdOnly")]
-        ours.append(reader.get_payload(items=items[:1], additional_fields=fields, shape="IdOnly"))
-        theirs = GetItem(account=account).get_payload(
-            items=items, additional_fields=fields, shape="IdOnly"
-        )
-        body_type = etree.SubElement(theirs[0], f"{{{T}}}BodyType")
-        body_type.text = "Text"
-        theirs[0].insert(1, body_type)
-        assert etree.tostring(ours[0]) == etree.tostring(theirs)
-        assert [i.get("Id") for i in ours[1][1]] == ["X1"]  # the cached shape is not shared
-
-
 def test_read_flag_changes_are_ignored(source: EwsSource) -> None:
     account = source.connection.account(ALICE.address)
     change = etree.fromstring(

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from exchangelib.attachments import AttachmentId
-
 from outlook_connector.sources.base import AttachmentRef, BatchFetch, SourceError
 from outlook_connector.sources.ews import mapping
 from outlook_connector.sources.ews.connection import EwsConnection
@@ -91,7 +89,7 @@ def fetch_many(
     def get() -> list[Any]:
         return list(
             ChunkedGetAttachment(account=account).call(
-                items=[AttachmentId(id=attachment_id) for attachment_id in attachment_ids],
+                items=list(attachment_ids),
                 include_mime_content=is_item,
                 body_type="Text" if is_item else None,
                 filter_html_content=None,

@@ -20,7 +20,6 @@ sync, so:
 from __future__ import annotations
 
 import binascii
-import copy
 import datetime as dt
 import functools
 import logging
@@ -36,18 +35,17 @@ from exchangelib.fields import DateOrDateTimeField, DateTimeField, FieldPath
 from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item, Message
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
-from exchangelib.services.common import EWSAccountService, item_ids_element, shape_element
+from exchangelib.services.common import EWSAccountService, shape_element
 from exchangelib.util import MNS, TNS, create_element, get_xml_attr, safe_b64decode
-from lxml import etree
 
-from outlook_connector.sources.ews import readers
+from outlook_connector.sources.ews import envelope, readers
 from outlook_connector.sources.ews.children import child
+from outlook_connector.sources.ews.envelope import TextRequest
 
 log = logging.getLogger(__name__)
 
-# ItemShape templates by (server version, shape, field paths); never changed:
-# each request gets a copy.
-ShapeCache = dict[tuple[str | None, str, tuple[str, ...]], Any]
+# ItemShape texts by (server version, shape, field paths).
+ShapeCache = dict[tuple[str | None, str, tuple[str, ...]], str]
 
 ID_ONLY = "IdOnly"
 _READ_CHUNK = 64 * 1024
@@ -208,7 +206,7 @@ class UnknownItem:
     tag: str
 
 
-class TextGetItem(SingleRequest, ChunkedRead, GetItem):
+class TextGetItem(TextRequest, SingleRequest, ChunkedRead, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``.
 
     ``kind``: the collection kind ("mail", "contacts", "calendar", "tasks")
@@ -224,14 +222,16 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
         # The elements read straight from the XML: mails, and the collection kind's items.
         self._readers = readers.for_kind(kind)
 
-    def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> Any:
-        payload = create_element(f"m:{self.SERVICE_NAME}")
-        payload.append(self._item_shape(shape, additional_fields))
-        payload.append(_item_ids(list(items), self.account.version))
-        return payload
+    def get_payload(self, items: Iterable[Any], additional_fields: Any, shape: str) -> str:
+        """The request as text (``envelope``): ``items`` are (item id, change key or None) pairs."""
+        pairs = list(items)
+        if not all(isinstance(i, tuple) and len(i) == 2 for i in pairs):
+            raise TypeError("GetItem is asked for (item id, change key) pairs")
+        shape_text = self._item_shape(shape, additional_fields)
+        return f"<m:GetItem>{shape_text}{envelope.item_ids(pairs)}</m:GetItem>"
 
-    def _item_shape(self, shape: str, additional_fields: Any) -> Any:
-        """The ItemShape: built once per server version, shape and field list, then copied."""
+    def _item_shape(self, shape: str, additional_fields: Any) -> str:
+        """The ItemShape as text: built once per server version, shape and field list."""
         version = self.account.version
         paths = tuple(sorted(str(f.path) for f in additional_fields or ()))
         # Not ``str(version)``: exchangelib warns on every call for a build it has
@@ -249,8 +249,8 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
             body_type = create_element("t:BodyType")
             body_type.text = "Text"
             elem.insert(1, body_type)
-            cache[key] = elem
-        return copy.deepcopy(cache[key])
+            cache[key] = envelope.inner_xml(elem)
+        return cache[key]
 
     def _elem_to_obj(self, elem: Any) -> Any:
         # Mails, contacts, events and tasks: read what their documents need
@@ -263,19 +263,6 @@ class TextGetItem(SingleRequest, ChunkedRead, GetItem):
             except readers.Unreadable as exc:
                 log.debug("an item is read the general way: %s", exc)
         return general_item(elem, self.account)
-
-
-def _item_ids(items: list[Any], version: Any) -> Any:
-    """``m:ItemIds`` for (id, change key) pairs, without an exchangelib object per id."""
-    if not all(isinstance(i, tuple) and len(i) == 2 for i in items):
-        return item_ids_element(items=items, version=version)
-    container = create_element("m:ItemIds")
-    for item_id, changekey in items:
-        attributes = (
-            {"Id": item_id} if changekey is None else {"Id": item_id, "ChangeKey": changekey}
-        )
-        etree.SubElement(container, _ITEM_ID, attributes)
-    return container
 
 
 def general_item(elem: Any, account: Any) -> Any:
@@ -372,7 +359,7 @@ _WHOLE_REQUEST_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-class ChunkedGetAttachment(SingleRequest, ChunkedRead, GetAttachment):
+class ChunkedGetAttachment(TextRequest, SingleRequest, ChunkedRead, GetAttachment):
     """GetAttachment for several ids at once: one answer per id, in order.
 
     The server answers one GetAttachmentResponseMessage per AttachmentId, in
@@ -384,6 +371,26 @@ class ChunkedGetAttachment(SingleRequest, ChunkedRead, GetAttachment):
     attachment, or the exception that is its id's error. The base64 content is
     read in chunks too.
     """
+
+    def get_payload(
+        self,
+        items: Iterable[str],
+        include_mime_content: bool,
+        body_type: str | None,
+        filter_html_content: bool | None,
+        additional_fields: Any,
+    ) -> str:
+        """The request as text (``envelope``): ``items`` are attachment ids."""
+        if filter_html_content is not None or additional_fields:
+            raise TypeError("GetAttachment is asked for content only")
+        shape = "".join(
+            (
+                "<t:IncludeMimeContent>true</t:IncludeMimeContent>" if include_mime_content else "",
+                f"<t:BodyType>{body_type}</t:BodyType>" if body_type else "",
+            )
+        )
+        shape = f"<m:AttachmentShape>{shape}</m:AttachmentShape>" if shape else ""
+        return f"<m:GetAttachment>{shape}{envelope.attachment_ids(items)}</m:GetAttachment>"
 
     def _get_elements_in_response(self, response: Any) -> Iterator[Any]:
         for message in response:
