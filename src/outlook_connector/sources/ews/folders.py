@@ -18,7 +18,7 @@ from exchangelib.properties import DistinguishedFolderId, FolderId, Mailbox
 from exchangelib.services import FindFolder, GetFolder
 from exchangelib.util import TNS
 
-from outlook_connector.sources.ews.services import ChunkedRead, SingleRequest
+from outlook_connector.sources.ews.services import ReadAtOnce, SingleRequest
 
 # The Archive folder has no DistinguishedFolderId in Exchange Server's EWS
 # schema (DistinguishedFolderIdNameType lists archiveroot/archivemsgfolderroot,
@@ -108,7 +108,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-class GetFolderInfo(SingleRequest, ChunkedRead, GetFolder):
+class GetFolderInfo(SingleRequest, ReadAtOnce, GetFolder):
     """GetFolder yielding ``FolderInfo`` (or the error of each folder, in request order)."""
 
     def _elems_to_objs(self, elems: Iterable[Any]) -> Iterator[Any]:
@@ -116,7 +116,7 @@ class GetFolderInfo(SingleRequest, ChunkedRead, GetFolder):
             yield elem if isinstance(elem, Exception) else parse_folder(elem)
 
 
-class FindFolderInfo(SingleRequest, ChunkedRead, FindFolder):
+class FindFolderInfo(SingleRequest, ReadAtOnce, FindFolder):
     """FindFolder below one folder, paged, yielding ``FolderInfo``."""
 
     def find(self, parent: FolderId, depth: str) -> Iterator[FolderInfo]:

@@ -29,14 +29,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from exchangelib import errors as ews_errors
-from exchangelib.errors import MalformedResponseError
+from exchangelib.errors import MalformedResponseError, SOAPError
 from exchangelib.ewsdatetime import UTC, EWSDateTime
 from exchangelib.fields import DateOrDateTimeField, DateTimeField, FieldPath
 from exchangelib.folders.base import BaseFolder
 from exchangelib.items import Item, Message
 from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
 from exchangelib.services.common import EWSAccountService, shape_element
-from exchangelib.util import MNS, TNS, create_element, get_xml_attr, safe_b64decode
+from exchangelib.util import (
+    MNS,
+    SOAPNS,
+    TNS,
+    ParseError,
+    create_element,
+    get_xml_attr,
+    safe_b64decode,
+    to_xml,
+)
 
 from outlook_connector.sources.ews import envelope, readers
 from outlook_connector.sources.ews.children import child
@@ -48,7 +57,6 @@ log = logging.getLogger(__name__)
 ShapeCache = dict[tuple[str | None, str, tuple[str, ...]], str]
 
 ID_ONLY = "IdOnly"
-_READ_CHUNK = 64 * 1024
 
 # Element names read straight from the answers (EWS reference: "ItemId",
 # "DateTimeReceived", "FileAttachment", "Content").
@@ -58,27 +66,29 @@ _FILE_ATTACHMENT = f"{{{TNS}}}FileAttachment"
 _CONTENT = f"{{{TNS}}}Content"
 
 
-class _ChunkedResponse:
-    """A response whose ``iter_content()`` yields large chunks whatever it is asked for."""
+class ReadAtOnce:
+    """Parse an answer from its bytes in one call.
 
-    def __init__(self, response: Any) -> None:
-        self._response = response
-
-    def iter_content(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
-        return self._response.iter_content(chunk_size=_READ_CHUNK)
-
-
-class ChunkedRead:
-    """Parse answers from 64 KiB chunks rather than byte by byte.
-
-    exchangelib hands lxml ``response.iter_content()`` with its default chunk
-    size of one byte: a page of 512 mails, or one large attachment, costs
-    millions of Python calls (most of a sync's CPU time). The bytes parsed are
-    the same.
+    requests has read the whole body before the answer is parsed (no request
+    of these services is streamed), yet exchangelib parses it from
+    ``response.iter_content()``: one byte a chunk by default, and even in
+    large chunks through a file-like object that copies what is left on every
+    read. Parsed from the bytes, with exchangelib's own parser and its errors
+    (a body cut short is a ``SOAPError`` raised from a ``ParseError``), the
+    tree is the same.
     """
 
-    def _get_soap_parts(self, response: Any) -> Any:
-        return super()._get_soap_parts(_ChunkedResponse(response))  # type: ignore[misc]
+    @classmethod
+    def _get_soap_parts(cls, response: Any) -> tuple[Any, Any]:
+        try:
+            root = to_xml(response.content)
+        except ParseError as exc:
+            raise SOAPError(f"Bad SOAP response: {exc}") from exc
+        header = root.find(f"{{{SOAPNS}}}Header")
+        body = root.find(f"{{{SOAPNS}}}Body")
+        if body is None:
+            raise MalformedResponseError("No Body element in SOAP response")
+        return header, body
 
 
 class SingleRequest:
@@ -115,7 +125,7 @@ class SyncResult:
     last_page: bool
 
 
-class SyncPage(SingleRequest, ChunkedRead, SyncFolderItems):
+class SyncPage(SingleRequest, ReadAtOnce, SyncFolderItems):
     """One SyncFolderItems call; ``page()`` returns its changes and the state after them."""
 
     def page(
@@ -206,7 +216,7 @@ class UnknownItem:
     tag: str
 
 
-class TextGetItem(TextRequest, SingleRequest, ChunkedRead, GetItem):
+class TextGetItem(TextRequest, SingleRequest, ReadAtOnce, GetItem):
     """GetItem asking for text bodies; unknown item types come back as ``UnknownItem``.
 
     ``kind``: the collection kind ("mail", "contacts", "calendar", "tasks")
@@ -359,7 +369,7 @@ _WHOLE_REQUEST_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-class ChunkedGetAttachment(TextRequest, SingleRequest, ChunkedRead, GetAttachment):
+class ChunkedGetAttachment(TextRequest, SingleRequest, ReadAtOnce, GetAttachment):
     """GetAttachment for several ids at once: one answer per id, in order.
 
     The server answers one GetAttachmentResponseMessage per AttachmentId, in
@@ -500,7 +510,7 @@ __all__ = [
     "UPDATE",
     "Change",
     "ChunkedGetAttachment",
-    "ChunkedRead",
+    "ReadAtOnce",
     "Item",
     "SyncPage",
     "SingleRequest",
