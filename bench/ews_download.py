@@ -69,6 +69,7 @@ from lxml import etree
 from outlook_connector.config import load_config
 from outlook_connector.documents import DEFAULT_MAIL_FOLDERS
 from outlook_connector.extraction import ExtractionLimits, skip_reason
+from outlook_connector.extraction.formats import default_registry
 from outlook_connector.sources.ews import folders
 from outlook_connector.sources.ews.attachments import BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES
 from outlook_connector.sources.ews.fields import item_fields
@@ -182,6 +183,8 @@ class Downloader:
         self.page_size = page_size
         self.mailboxes_at_once = mailboxes_at_once
         self.limits = limits or ExtractionLimits()
+        # Built once, as the connector's extractor holds one registry for a sync.
+        self.registry = default_registry()
         self.selected = selected  # by file name, as the advanced rules select attachments
         self.http = httpx.Client(
             verify=verify, timeout=httpx.Timeout(30, read=READ_TIMEOUT, pool=None), trust_env=False,
@@ -406,7 +409,7 @@ class Downloader:
         if self.selected is not None and not self.selected(attachment.name):
             return False
         return skip_reason(attachment.name, attachment.content_type, attachment.size,
-                           self.limits) is None
+                           self.limits, self.registry) is None
 
     @staticmethod
     def requests(found: list[Attachment]) -> list[list[Attachment]]:
