@@ -1,9 +1,10 @@
-"""The GetItem and GetAttachment requests of a sync, written as text, are exchangelib's requests.
+"""The requests of a sync page, written as text, are exchangelib's requests.
 
-The source writes these two requests as text (``sources.ews.envelope``)
-rather than through exchangelib's element trees. What reaches the server must
-not change: the envelope, its headers and the payload are compared here with
-what exchangelib's own services write for the same account and ids.
+The source writes its SyncFolderItems, GetItem and GetAttachment requests as
+text (``sources.ews.envelope``) rather than through exchangelib's element
+trees. What reaches the server must not change: the envelope, its headers and
+the payload are compared here with what exchangelib's own services write for
+the same account and ids.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from collections.abc import Iterator
 
 import pytest
 from exchangelib.attachments import AttachmentId
-from exchangelib.services import GetAttachment, GetItem
+from exchangelib.properties import FolderId
+from exchangelib.services import GetAttachment, GetItem, SyncFolderItems
 from lxml import etree
 
 from outlook_connector.sources.ews import EwsSource
 from outlook_connector.sources.ews.fields import item_fields
-from outlook_connector.sources.ews.services import ChunkedGetAttachment, TextGetItem
+from outlook_connector.sources.ews.services import (
+    _RECEIVED,
+    ChunkedGetAttachment,
+    SyncPage,
+    TextGetItem,
+)
 from tests.ews_offline import offline_source
 
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
-ODD = 'o&d<d>"\'@contoso.example'  # every character XML escapes
+ODD = "o&d<d>\"'@contoso.example"  # every character XML escapes
 
 
 @pytest.fixture
@@ -33,8 +40,9 @@ def source() -> Iterator[EwsSource]:
     made.close()
 
 
-def theirs_get_item(source: EwsSource, address: str, items: list[tuple[str, str | None]],
-                    kind: str) -> bytes:
+def theirs_get_item(
+    source: EwsSource, address: str, items: list[tuple[str, str | None]], kind: str
+) -> bytes:
     """exchangelib's GetItem request with the text body type the source asks for."""
     service = GetItem(account=source.connection.account(address))
     payload = service.get_payload(items=items, additional_fields=item_fields(kind), shape="IdOnly")
@@ -44,8 +52,13 @@ def theirs_get_item(source: EwsSource, address: str, items: list[tuple[str, str 
     return bytes(service.wrap(content=payload, api_version="Exchange2013_SP1"))
 
 
-def ours_get_item(source: EwsSource, address: str, items: list[tuple[str, str | None]],
-                  kind: str, shapes: dict | None = None) -> bytes:
+def ours_get_item(
+    source: EwsSource,
+    address: str,
+    items: list[tuple[str, str | None]],
+    kind: str,
+    shapes: dict | None = None,
+) -> bytes:
     service = TextGetItem(account=source.connection.account(address), shapes=shapes)
     payload = service.get_payload(items=items, additional_fields=item_fields(kind), shape="IdOnly")
     return service.wrap(content=payload, api_version="Exchange2013_SP1")
@@ -84,8 +97,9 @@ def test_getattachment_is_exchangelibs_request_byte_for_byte(
     ours = ChunkedGetAttachment(account=account)
     theirs = GetAttachment(account=account)
     ours_bytes = ours.wrap(ours.get_payload(items=["A1", "A2"], **options), "Exchange2013_SP1")
-    theirs_payload = theirs.get_payload(items=[AttachmentId(id="A1"), AttachmentId(id="A2")],
-                                        **options)
+    theirs_payload = theirs.get_payload(
+        items=[AttachmentId(id="A1"), AttachmentId(id="A2")], **options
+    )
     assert ours_bytes == theirs.wrap(theirs_payload, "Exchange2013_SP1")
 
 
@@ -102,3 +116,25 @@ def test_getitem_refuses_ids_it_cannot_write(source: EwsSource) -> None:
     service = TextGetItem(account=source.connection.account("alice@contoso.example"))
     with pytest.raises(TypeError):
         service.get_payload(items=["X1"], additional_fields=None, shape="IdOnly")
+
+
+@pytest.mark.parametrize("received", [False, True])
+@pytest.mark.parametrize("state", [None, "H4sI<&>"])
+def test_syncfolderitems_is_exchangelibs_request_byte_for_byte(
+    source: EwsSource, received: bool, state: str | None
+) -> None:
+    account = source.connection.account("alice@contoso.example")
+    options = {
+        "folder": FolderId(id="F&1", changekey="CK" if received else None),
+        "shape": "IdOnly",
+        "additional_fields": _RECEIVED if received else None,
+        "sync_state": state,
+        "ignore": None,
+        "max_changes_returned": 100,
+        "sync_scope": "NormalItems",
+    }
+    ours = SyncPage(account=account)
+    theirs = SyncFolderItems(account=account)
+    assert ours.wrap(ours.get_payload(**options), "Exchange2013_SP1") == theirs.wrap(
+        theirs.get_payload(**options), "Exchange2013_SP1"
+    )

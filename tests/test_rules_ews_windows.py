@@ -242,7 +242,9 @@ def sent_shapes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     shapes: list[Any] = []
 
     def capture(self: SyncPage, payload: Any) -> Iterator[Any]:
-        shapes.append(payload.find("{*}ItemShape"))
+        # What would be sent: the request in its SOAP envelope.
+        request = etree.fromstring(self.wrap(content=payload, api_version="Exchange2013_SP1"))
+        shapes.append(request.find(".//{*}SyncFolderItems/{*}ItemShape"))
         raise Sent
 
     monkeypatch.setattr(SyncPage, "_get_elements", capture)

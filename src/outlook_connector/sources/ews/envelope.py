@@ -3,16 +3,17 @@
 exchangelib builds every request as an lxml tree, one element object per
 property path and per item id, and serialises it; for the GetItem and
 GetAttachment requests of a sync (a hundred ids each) that cost about as much
-CPU time as reading their answers. The services that send those requests
-(``services.TextGetItem``, ``services.ChunkedGetAttachment``) write their
-payload as text instead, and ``TextRequest.wrap`` puts it in the same SOAP
-envelope as exchangelib's ``EWSService.wrap``: the same header elements
-(RequestServerVersion, ExchangeImpersonation, TimeZoneContext), in the same
-order, with the same values (the tests compare the two). Sending, errors and
+CPU time as reading their answers. The services that send the requests of a
+sync page (``services.SyncPage``, ``services.TextGetItem``,
+``services.ChunkedGetAttachment``) write their payload as text instead, and
+``TextRequest.wrap`` puts it in the same SOAP envelope as exchangelib's
+``EWSService.wrap``: the same header elements (RequestServerVersion,
+ExchangeImpersonation, TimeZoneContext), in the same order, with the same
+values. The tests compare the bytes with exchangelib's. Sending, errors and
 answers are exchangelib's as before.
 
 EWS reference: "RequestServerVersion", "ExchangeImpersonation",
-"ConnectingSID", "TimeZoneContext", "ItemId", "AttachmentId".
+"ConnectingSID", "TimeZoneContext", "ItemId", "AttachmentId", "FolderId".
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def soap_envelope(body: str, api_version: str | None, identity: Any, timezone: A
     if api_version:
         header.append(f"<t:RequestServerVersion Version={quoteattr(api_version)}/>")
     if identity is not None:
-        header.append(f"<t:ExchangeImpersonation>{_connecting_sid(identity)}</t:ExchangeImpersonation>")
+        header.append(
+            f"<t:ExchangeImpersonation>{_connecting_sid(identity)}</t:ExchangeImpersonation>"
+        )
     if timezone is not None:
         header.append(
             "<t:TimeZoneContext>"
@@ -100,6 +103,13 @@ def item_ids(pairs: Iterable[tuple[str, str | None]], tag: str = "m:ItemIds") ->
         for item_id, changekey in pairs
     )
     return f"<{tag}>{ids}</{tag}>"
+
+
+def folder_id(folder: str, changekey: str | None = None) -> str:
+    """A ``t:FolderId``."""
+    if changekey is None:
+        return f"<t:FolderId Id={quoteattr(folder)}/>"
+    return f"<t:FolderId Id={quoteattr(folder)} ChangeKey={quoteattr(changekey)}/>"
 
 
 def attachment_ids(ids: Iterable[str]) -> str:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape
 
 from exchangelib import errors as ews_errors
 from exchangelib.errors import MalformedResponseError, SOAPError
@@ -125,8 +126,32 @@ class SyncResult:
     last_page: bool
 
 
-class SyncPage(SingleRequest, ReadAtOnce, SyncFolderItems):
+class SyncPage(TextRequest, SingleRequest, ReadAtOnce, SyncFolderItems):
     """One SyncFolderItems call; ``page()`` returns its changes and the state after them."""
+
+    def get_payload(
+        self,
+        folder: Any,
+        shape: str,
+        additional_fields: Any,
+        sync_state: str | None,
+        ignore: Any,
+        max_changes_returned: int,
+        sync_scope: str | None,
+    ) -> str:
+        """The request as text (``envelope``), for the two shapes ``page`` asks for."""
+        if shape != ID_ONLY or ignore is not None or additional_fields not in (None, _RECEIVED):
+            raise TypeError("SyncFolderItems is asked for ids, and received times at most")
+        parts = [
+            "<m:SyncFolderItems>",
+            _RECEIVED_SHAPE if additional_fields else _ID_ONLY_SHAPE,
+            f"<m:SyncFolderId>{envelope.folder_id(folder.id, folder.changekey)}</m:SyncFolderId>",
+            f"<m:SyncState>{escape(sync_state)}</m:SyncState>" if sync_state else "",
+            f"<m:MaxChangesReturned>{int(max_changes_returned)}</m:MaxChangesReturned>",
+            f"<m:SyncScope>{escape(sync_scope)}</m:SyncScope>" if sync_scope else "",
+            "</m:SyncFolderItems>",
+        ]
+        return "".join(parts)
 
     def page(
         self, folder: Any, sync_state: str | None, max_changes: int, received: bool = False
@@ -189,6 +214,11 @@ class SyncPage(SingleRequest, ReadAtOnce, SyncFolderItems):
 
 # item:DateTimeReceived is defined on every item type (ItemType), not only on messages.
 _RECEIVED = {FieldPath(field=Message.get_field_by_fieldname("datetime_received"))}
+_ID_ONLY_SHAPE = "<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>"
+_RECEIVED_SHAPE = (
+    "<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+    '<t:FieldURI FieldURI="item:DateTimeReceived"/></t:AdditionalProperties></m:ItemShape>'
+)
 
 
 def instant(text: str | None) -> dt.datetime | None:
