@@ -181,6 +181,28 @@ def test_documents_seen_again_unchanged_are_not_rewritten(index: SQLiteIndex) ->
     assert summary.indexed == 1 and titles(index)["a1"] == "edited"
 
 
+class CountingIndex(SQLiteIndex):
+    """An index that counts the unchanged-document lookups the engine makes."""
+
+    lookups = 0
+
+    def unchanged(self, documents: list[dict]) -> set[str]:
+        self.lookups += 1
+        return super().unchanged(documents)
+
+
+def test_a_collection_the_index_holds_nothing_of_needs_no_lookups(tmp_path: Path) -> None:
+    with CountingIndex(tmp_path / "index.db") as index:
+        source = populated()
+        assert SyncEngine(source, index).run().indexed == 10
+        assert index.lookups == 0  # a first sync: nothing can be indexed unchanged
+        source.put("a@x.example", "archive", "r1", "archived")
+        summary = SyncEngine(source, index).run(full=True)
+        # Every page of the two known folders is looked up; the new folder's is not.
+        assert summary.indexed == 1 and index.lookups == 6
+        assert len(titles(index)) == 11
+
+
 def test_a_renamed_folder_is_read_again_and_its_documents_carry_the_new_name(
     index: SQLiteIndex,
 ) -> None:

@@ -18,7 +18,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,9 @@ class Round:
     cursor: str | None
     generation: int
     enumerating: bool  # True: a full listing; unseen documents are removed at its end
+    # The index held none of the collection's documents when the round began (a
+    # first sync): none of its documents can be indexed unchanged already.
+    started_empty: bool = False
 
 
 @dataclass
@@ -239,6 +242,7 @@ class SQLiteIndex:
                 round_ = Round(None, state.generation + 1, enumerating=True)
             else:
                 round_ = Round(state.cursor, state.generation, enumerating=False)
+            round_ = replace(round_, started_empty=self._holds_none(mailbox, collection))
             self._db.execute(
                 "UPDATE collections SET name=?, object_type=?, generation=?, enumerating=?, "
                 "cursor=?, last_started=? WHERE mailbox=? AND collection=?",
@@ -254,6 +258,13 @@ class SQLiteIndex:
                 ),
             )
             return round_
+
+    def _holds_none(self, mailbox: str, collection: str) -> bool:
+        found = self._db.execute(
+            "SELECT 1 FROM documents WHERE mailbox=? AND collection=? LIMIT 1",
+            (mailbox, collection),
+        ).fetchone()
+        return found is None
 
     def restart_enumeration(self, mailbox: str, collection: str) -> int:
         """The server refused the cursor: enumerate again under a new generation."""

@@ -297,8 +297,10 @@ class SyncEngine:
     def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
         upserts, excluded = self._apply_rules(page.upserts)
         # Documents seen again exactly as indexed cost a stamp, not a rewrite,
-        # and their attachments are not downloaded again.
-        unchanged = self.index.unchanged(upserts)
+        # and their attachments are not downloaded again. In a collection the
+        # index held nothing of, nothing is looked up: an item listed twice in
+        # one round is then simply written twice.
+        unchanged = set() if round_.started_empty else self.index.unchanged(upserts)
         changed = [doc for doc in upserts if doc["id"] not in unchanged]
         changed_ids = {doc["id"] for doc in changed}
         attachment_docs: list[Document] = []
