@@ -73,8 +73,8 @@ from outlook_connector.extraction.formats import default_registry
 from outlook_connector.sources.ews import folders
 from outlook_connector.sources.ews.attachments import BATCH_MAX_ATTACHMENTS, BATCH_MAX_BYTES
 from outlook_connector.sources.ews.fields import item_fields
+from outlook_connector.sources.ews.reader import _DISTINGUISHED
 from outlook_connector.sources.ews.settings import EwsSettings
-from outlook_connector.sources.ews.source import _DISTINGUISHED
 from outlook_connector.sync.attachments import request_groups
 from outlook_connector.sync.runner import extraction_limits
 

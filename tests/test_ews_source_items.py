@@ -33,7 +33,7 @@ def source() -> Iterator[EwsSource]:
 def add(source: EwsSource, collection: Collection, item: object) -> Page:
     page = Page()
     kind = collection.key.split(":")[0]
-    source._add_item(page, ALICE, collection, kind, "ITEM-1", item)
+    source.reader._add_item(page, ALICE, collection, kind, "ITEM-1", item)
     return page
 
 

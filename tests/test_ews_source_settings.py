@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +105,19 @@ def test_a_plain_password_is_wrapped() -> None:
     settings = EwsSettings(exchange_server="mail.example", username="svc", password="pw-123")
     assert settings.secret == "pw-123"
     assert "pw-123" not in repr(settings)
+
+
+def test_mailboxes_are_listed_without_loading_exchangelib() -> None:
+    # A sync's main process lists mailboxes and hands them to worker processes:
+    # it never reads a mailbox, so it never pays for loading exchangelib.
+    code = (
+        "import sys\n"
+        "from outlook_connector.sources.ews import EwsSettings, EwsSource\n"
+        "source = EwsSource(EwsSettings(exchange_server='mail.example', username='svc',\n"
+        "                               password='pw', mailboxes=['a@x.example']))\n"
+        "assert [m.address for m in source.mailboxes()] == ['a@x.example']\n"
+        "source.close()\n"
+        "print('exchangelib' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

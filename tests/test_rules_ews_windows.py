@@ -299,7 +299,7 @@ def test_a_page_fetches_only_mails_inside_the_window_or_without_a_received_time(
         for item_id, _ in items:
             yield Message(id=item_id, subject=item_id, datetime_received=MID)
 
-    monkeypatch.setattr("outlook_connector.sources.ews.source.TextGetItem.call", get_item)
+    monkeypatch.setattr("outlook_connector.sources.ews.reader.TextGetItem.call", get_item)
     source = offline_source(
         received_after=datetime(2024, 1, 1, tzinfo=UTC),
         received_before=datetime(2025, 1, 1, tzinfo=UTC),
@@ -315,7 +315,7 @@ def test_a_page_fetches_only_mails_inside_the_window_or_without_a_received_time(
     ]
     try:
         account = source.connection.account(ALICE)
-        page = source._page(account, Mailbox(ALICE), INBOX, "mail", changes)
+        page = source.reader._page(account, Mailbox(ALICE), INBOX, "mail", changes)
     finally:
         source.close()
     assert asked == [["mid", "edge", "unknown"]]

@@ -31,12 +31,12 @@ from exchangelib.version import EXCHANGE_2013_SP1, Version
 from outlook_connector.sources.base import MailboxUnavailable, SourceError
 from outlook_connector.sources.ews import redaction
 from outlook_connector.sources.ews.settings import EwsSettings
+from outlook_connector.sources.ews.tls import tls_context
 from outlook_connector.sources.ews.transport import (
     ReportFailures,
     ScopedCredentials,
     ScopedProtocol,
     ServerFailure,
-    tls_context,
 )
 
 log = logging.getLogger(__name__)

@@ -82,22 +82,6 @@ class ReportFailures(FailFast):
         super().raise_response_errors(response)
 
 
-def tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
-    """Verify against the system store plus ``ca_pem``; or do not verify at all."""
-    if not verify:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    context = ssl.create_default_context()
-    if ca_pem:
-        try:
-            context.load_verify_locations(cadata=ca_pem)
-        except (ssl.SSLError, ValueError) as exc:
-            raise ValueError(f"ssl_ca does not hold a usable PEM certificate: {exc}") from None
-    return context
-
-
 class _UnverifiedHTTPSPool(HTTPSConnectionPool):
     """An HTTPS pool that does not warn on every request: the source warned once already."""
 
