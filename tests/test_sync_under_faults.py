@@ -59,7 +59,12 @@ def faulty_sync(tenant: Path, tmp: Path, rates: dict[str, float], extra: str = "
 def test_each_fault_leaves_the_same_index(
     kind: str, tenant: Path, reference: dict[str, Any], tmp_path: Path
 ) -> None:
-    first, second, docs, seen = faulty_sync(tenant, tmp_path, {kind: 0.15})
+    # A request gives up after its token was refused on four tries in a row,
+    # renewed in between: a token refused again and again right after renewal
+    # is not an expired one. At 15 % that happens once in 2,000 requests, so
+    # now and then in this test; tokens are refused on 5 % of requests here.
+    rate = 0.05 if kind == "token_expiry" else 0.15
+    first, second, docs, seen = faulty_sync(tenant, tmp_path, {kind: rate})
     assert first["errors"] == [] and second["errors"] == [], (first["errors"], second["errors"])
     assert docs == reference
     if kind != "gone":  # only incremental requests can meet an expired cursor
