@@ -31,7 +31,6 @@ from exchangelib.version import EXCHANGE_2013_SP1, Version
 from outlook_connector.sources.base import MailboxUnavailable, SourceError
 from outlook_connector.sources.ews import redaction
 from outlook_connector.sources.ews.settings import EwsSettings
-from outlook_connector.sources.ews.tls import tls_context
 from outlook_connector.sources.ews.transport import (
     ReportFailures,
     ScopedCredentials,
@@ -177,14 +176,12 @@ class EwsConnection:
     mailbox never holds up the others and no connection is given up for it.
     """
 
-    def __init__(self, settings: EwsSettings) -> None:
+    def __init__(self, settings: EwsSettings, tls: ssl.SSLContext) -> None:
+        """``settings`` already checked by ``checked_tls``, which made ``tls`` from them."""
         self.settings = settings
         redaction.install()
-        try:
-            self.endpoint = settings.service_endpoint
-            self._tls = tls_context(settings.ssl_enabled, settings.ssl_ca)
-        except ValueError as exc:
-            raise SourceError(f"Exchange Server settings: {exc}") from None
+        self.endpoint = settings.service_endpoint
+        self._tls = tls
         if not settings.ssl_enabled:
             log.warning(
                 "ssl_enabled is false: the certificate of %s is not verified", self.endpoint

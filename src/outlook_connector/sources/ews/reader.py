@@ -19,6 +19,7 @@ worker processes, lists mailboxes and groups without it.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -78,9 +79,9 @@ _DISTINGUISHED = [
 class MailboxReader:
     """The mailbox side of ``EwsSource``: one sign-in, shared by all mailboxes."""
 
-    def __init__(self, settings: EwsSettings) -> None:
+    def __init__(self, settings: EwsSettings, tls: ssl.SSLContext) -> None:
         self.settings = settings
-        self.connection = EwsConnection(settings)
+        self.connection = EwsConnection(settings, tls)
         self._shapes: ShapeCache = {}  # GetItem shape templates, kept for this source
 
     def collections(self, mailbox: Mailbox) -> list[Collection]:

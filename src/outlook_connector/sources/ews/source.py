@@ -25,7 +25,7 @@ from outlook_connector.sources.base import (
     SourceError,
 )
 from outlook_connector.sources.ews.settings import EwsSettings
-from outlook_connector.sources.ews.tls import tls_context
+from outlook_connector.sources.ews.tls import checked_tls
 
 if TYPE_CHECKING:
     from outlook_connector.sources.ews.connection import EwsConnection
@@ -36,12 +36,8 @@ class EwsSource:
     """The ``Source`` for on-premises Exchange (``data_source = "outlook_server"``)."""
 
     def __init__(self, settings: EwsSettings) -> None:
-        try:
-            _ = settings.service_endpoint
-            tls_context(settings.ssl_enabled, settings.ssl_ca)
-        except ValueError as exc:
-            raise SourceError(f"Exchange Server settings: {exc}") from None
         self.settings = settings
+        self._tls = checked_tls(settings)  # a wrong setting is an error now, not at first use
         self._reader: MailboxReader | None = None
         self._reader_lock = threading.Lock()  # mailbox threads may all ask first
 
@@ -56,7 +52,7 @@ class EwsSource:
             if self._reader is None:
                 from outlook_connector.sources.ews.reader import MailboxReader
 
-                self._reader = MailboxReader(self.settings)
+                self._reader = MailboxReader(self.settings, self._tls)
             return self._reader
 
     @property
