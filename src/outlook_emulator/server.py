@@ -19,12 +19,9 @@ import argparse
 import gc
 import json
 import logging
-import signal
 import sys
-import threading
 import tomllib
 from pathlib import Path
-from types import FrameType
 
 from outlook_emulator.certs import create_server_certificates
 from outlook_emulator.control import ControlApp
@@ -34,6 +31,7 @@ from outlook_emulator.graph import GraphApp
 from outlook_emulator.http import App, EmulatorServer
 from outlook_emulator.identity import IdentityApp, TokenService
 from outlook_emulator.identity.tokens import DEFAULT_LIFETIME
+from outlook_emulator.stop_signals import StopRequest
 from outlook_emulator.tenant.model import Tenant
 
 log = logging.getLogger(__name__)
@@ -148,27 +146,20 @@ def _fault_injector(args: argparse.Namespace) -> FaultInjector:
 
 
 def _serve(server: EmulatorServer, tenant: Tenant, ca_cert: str) -> None:
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    server.start()
-    try:
-        base = server.base_url
-        ready = {
-            "graph_url": f"{base}/v1.0",
-            "login_url": base,
-            "ca_cert": ca_cert,
-            "ews_url": f"{base}/EWS/Exchange.asmx",
-            "tenant_id": tenant.tenant_id,
-        }
-        print(json.dumps(ready), flush=True)
-        log.info("serving tenant %s at %s", tenant.domain, base)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    with StopRequest() as stop:
+        server.start()
+        try:
+            base = server.base_url
+            ready = {
+                "graph_url": f"{base}/v1.0",
+                "login_url": base,
+                "ca_cert": ca_cert,
+                "ews_url": f"{base}/EWS/Exchange.asmx",
+                "tenant_id": tenant.tenant_id,
+            }
+            print(json.dumps(ready), flush=True)
+            log.info("serving tenant %s at %s", tenant.domain, base)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.stop()

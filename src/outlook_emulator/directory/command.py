@@ -8,16 +8,14 @@ SIGTERM, when it stops the server and removes its files.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 from outlook_emulator.directory.packages import DirectoryPackagesMissing
 from outlook_emulator.directory.process import DirectoryStartError
 from outlook_emulator.directory.runner import BACKENDS, start_directory
 from outlook_emulator.directory.tenant_users import TenantConfigError
+from outlook_emulator.stop_signals import StopRequest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,13 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with StopRequest() as stop:
         try:
             directory = start_directory(
                 args.tenant,
@@ -75,7 +67,7 @@ def command(args: argparse.Namespace) -> int:
             print(f"outlook-emulator directory: {exc}", file=sys.stderr)
             return 1
         with directory:
-            if stop.is_set():  # asked to stop while the server was starting
+            if stop.requested:  # asked to stop while the server was starting
                 return 0
             print(directory.info.to_json(), flush=True)
             while not stop.wait(0.5):
@@ -87,6 +79,3 @@ def command(args: argparse.Namespace) -> int:
                     )
                     return 1
         return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
