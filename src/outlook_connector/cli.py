@@ -1,7 +1,9 @@
 """`outlook-connector`: sync Outlook mailboxes into a search index, and search it.
 
 Exit status: 0 success, 1 the sync partly failed (some mailbox or folder),
-2 bad configuration or usage (nothing was synced).
+2 bad configuration or usage (nothing was synced), 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (as a service manager stops a program). An interrupted
+or stopped sync keeps every page it committed; the next one resumes there.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from outlook_connector.config import (
@@ -25,6 +31,7 @@ from outlook_connector.sinks.sqlite import SQLiteIndex
 from outlook_connector.sources.base import SourceError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + the signal's number
 
 log = logging.getLogger("outlook_connector")
 
@@ -93,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        return int(args.handler(args))
+        with _sigterm_as_interrupt():
+            return int(args.handler(args))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -103,9 +111,40 @@ def main(argv: list[str] | None = None) -> int:
     except NoIndex as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted; the next sync resumes from the last committed page", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        what = "stopped by SIGTERM" if terminated else "interrupted"
+        if args.command == "sync":
+            what += "; the next sync resumes from the last committed page"
+        print(what, file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: the command stops as on Ctrl-C, its workers with it, and says so."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM interrupts it as Ctrl-C does.
+
+    Left to its default, SIGTERM ends the process at once: nothing is lost (an
+    uncommitted page is rolled back), but the log says nothing. Signal
+    handlers can only be set from the main thread; elsewhere (a caller's
+    thread) the default stays.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -137,6 +137,15 @@ class MailboxWorkers(Protocol):
         ...
 
 
+class SyncStopped(BaseException):
+    """Raised in a mailbox thread when the sync is being stopped (Ctrl-C, SIGTERM).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: nothing meant for a failing
+    mailbox or folder catches it, so nothing is recorded as failed. The pages
+    committed stay, and the next sync resumes after them.
+    """
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -162,6 +171,7 @@ class SyncEngine:
         self.workers = workers
         self._summary = SyncSummary()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def run(self, full: bool = False) -> SyncSummary:
         """Sync every mailbox; incremental where cursors exist unless ``full``."""
@@ -184,8 +194,16 @@ class SyncEngine:
     def _sync_in_threads(self, mailboxes: list[Mailbox], full: bool) -> None:
         workers = max(1, min(self.max_concurrent_mailboxes, len(mailboxes) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailbox") as pool:
-            for future in [pool.submit(self._sync_mailbox, m, full) for m in mailboxes]:
-                future.result()
+            futures = [pool.submit(self._sync_mailbox, m, full) for m in mailboxes]
+            try:
+                for future in futures:
+                    future.result()
+            except KeyboardInterrupt:
+                # Ctrl-C or SIGTERM: the mailboxes under way stop before their next
+                # page, those not started never start; then the interruption goes on.
+                self._stopping.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
     # -- one mailbox -------------------------------------------------------------
 
@@ -217,6 +235,7 @@ class SyncEngine:
         self._forget_vanished_collections(mailbox.address, {c.key for c in collections})
         ok = True
         for collection in collections:
+            self._raise_if_stopping()
             ok &= self._sync_collection(mailbox, collection, full)
         self.progress.mailbox_done(mailbox.address, ok=ok)
 
@@ -290,9 +309,20 @@ class SyncEngine:
         """Commit the round's pages, counting them in ``committed[0]``."""
         pages = self.source.changes(mailbox, collection, round_.cursor)
         # The next page is fetched while this one is committed.
-        for page in ReadAhead(pages, depth=1, name=f"pages {mailbox.address}"):
-            self._commit(mailbox, collection, round_, page)
-            committed[0] += 1
+        ahead = ReadAhead(pages, depth=1, name=f"pages {mailbox.address}")
+        try:
+            for page in ahead:
+                self._raise_if_stopping()
+                self._commit(mailbox, collection, round_, page)
+                committed[0] += 1
+        finally:
+            # At once, even when an exception that outlives this call (SyncStopped,
+            # kept by its future) would keep the iterator from being collected.
+            ahead.close()
+
+    def _raise_if_stopping(self) -> None:
+        if self._stopping.is_set():
+            raise SyncStopped
 
     def _commit(self, mailbox: Mailbox, collection: Collection, round_: Round, page: Page) -> None:
         upserts, excluded = self._apply_rules(page.upserts)

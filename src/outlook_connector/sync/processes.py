@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import threading
 from collections import deque
@@ -91,8 +92,10 @@ class WorkerProcesses:
             for server in servers:
                 server.join()
         except BaseException:
-            # Interrupted (Ctrl-C): what was committed stays; the workers stop now,
-            # and their servers end before the index is closed under them.
+            # Interrupted (Ctrl-C, SIGTERM): what was committed stays; the workers stop
+            # now, and their servers end before the index is closed under them. The
+            # interruption is reported once, not as a failure of every mailbox.
+            run.interrupted = True
             for worker in workers:
                 worker.process.kill()
             for server in servers:
@@ -115,6 +118,7 @@ class _Run:
         self.summary = SyncSummary()
         self.startup_errors: list[str] = []
         self.lock = threading.Lock()
+        self.interrupted = False  # the sync is being stopped: workers leaving is expected
 
     def serve(self, worker: _WorkerProcess) -> None:
         """Answer one worker until it leaves; then account for what it left unfinished."""
@@ -175,10 +179,10 @@ class _Run:
             self.startup_errors.append(message)
 
     def _worker_gone(self, worker: _WorkerProcess, in_flight: set[str]) -> None:
-        if not in_flight:
+        if not in_flight or self.interrupted:
             return
         status = worker.wait()
-        message = f"its sync worker process stopped unexpectedly (exit status {status})"
+        message = f"its sync worker process stopped unexpectedly ({_exit_status(status)})"
         for address in sorted(in_flight):
             log.error("%s: %s; the next sync resumes it", address, message)
             with self.lock:
@@ -194,6 +198,18 @@ class _Run:
                 SyncError(mailbox.address, None, f"not synced: {reason}")
             )
             self.progress.mailbox_done(mailbox.address, ok=False)
+
+
+def _exit_status(status: int | None) -> str:
+    """How a process ended, as ``subprocess`` reports it, in words."""
+    if status is None:
+        return "still running"
+    if status < 0:
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exit status {status}"
 
 
 class _WorkerProcess:
