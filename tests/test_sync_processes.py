@@ -7,6 +7,7 @@ and the resumption after a failure must be those of a sync in one process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -202,20 +203,30 @@ def test_a_killed_worker_fails_only_its_mailbox_and_the_next_sync_completes_it(
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds worker processes in /proc")
 @pytest.mark.parametrize("processes", [1, 2])
 @pytest.mark.parametrize(
-    ("sig", "status", "said"),
+    ("sig", "to_all", "status", "said"),
     [
-        (signal.SIGINT, 130, "interrupted"),  # Ctrl-C
-        (signal.SIGTERM, 143, "stopped by SIGTERM"),  # a service manager stopping it
+        (signal.SIGINT, False, 130, "interrupted"),  # Ctrl-C
+        (signal.SIGTERM, False, 143, "stopped by SIGTERM"),  # kill PID
+        # A service manager stopping it (systemd, docker): every process at once.
+        (signal.SIGTERM, True, 143, "stopped by SIGTERM"),
     ],
 )
 def test_a_stopped_sync_stops_at_once_and_the_next_sync_completes(
-    tenant: Path, tmp_path: Path, sig: signal.Signals, status: int, said: str, processes: int
+    tenant: Path,
+    tmp_path: Path,
+    sig: signal.Signals,
+    to_all: bool,
+    status: int,
+    said: str,
+    processes: int,
 ) -> None:
     with _interruptible(tenant, tmp_path, 5, processes) as (config, index, completes):
         sync, workers = _sync_under_way(config, index)
         assert len(workers) == (processes if processes > 1 else 0)
         before = indexed_count(index)
-        sync.send_signal(sig)
+        for pid in [sync.pid, *(_descendants(sync.pid) if to_all else [])]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         _, err = sync.communicate(timeout=60)
         assert sync.returncode == status, err
         assert f"{said}; the next sync resumes from the last committed page" in err
@@ -228,6 +239,24 @@ def test_a_stopped_sync_stops_at_once_and_the_next_sync_completes(
         for pid in workers:  # the workers are gone with it
             assert not Path(f"/proc/{pid}").exists() or b"zombie" in _state(pid)
         completes()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: workers and their text extraction processes."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def _state(pid: int) -> bytes:

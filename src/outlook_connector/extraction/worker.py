@@ -81,7 +81,8 @@ def _confine(limits: ExtractionLimits) -> None:
         limits.max_memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing parser must not dump core
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # the parent decides when workers stop
+        signal.signal(stop_signal, signal.SIG_IGN)
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)  # parsers log every oddity of every damaged file
 

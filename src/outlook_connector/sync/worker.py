@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import signal
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -182,6 +183,11 @@ class LogToParent(logging.Handler):
 
 def serve(fd: int) -> None:
     """The worker's main, given the descriptor of its end of the socket."""
+    # The parent decides when workers stop (it kills them when the sync is
+    # interrupted): a SIGTERM sent to every process of the sync, as a service
+    # manager sends it, must not make them look as if they had failed.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.SIG_IGN)
     conn = Connection(fd)
     channel = Channel(conn)
     try:
